@@ -1,0 +1,52 @@
+"""image_resizer settings from the environment, validated once (a bad value fails the first invocation loudly)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from consumer_core.config import env_int
+
+DEFAULT_SIZES = (512, 256, 128, 64)
+FORMATS = ("webp", "jpeg")
+
+
+@dataclass(frozen=True)
+class ResizerSettings:
+    upload_prefix: str
+    thumbnail_prefix: str
+    sizes: tuple[int, ...]
+    output_format: str
+    quality: int
+    cache_control: str
+
+
+def parse_sizes(raw: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True))
+    except ValueError:
+        raise ValueError(f"THUMBNAIL_SIZES must be comma-separated integers, got {raw!r}") from None
+    if not sizes or any(size < 1 or size > 4096 for size in sizes):
+        raise ValueError(f"THUMBNAIL_SIZES must list sizes between 1 and 4096, got {raw!r}")
+    return sizes
+
+
+@lru_cache(maxsize=1)
+def resizer_settings() -> ResizerSettings:
+    upload_prefix = os.environ.get("UPLOAD_PREFIX", "uploads/")
+    thumbnail_prefix = os.environ.get("THUMBNAIL_PREFIX", "thumbnails/")
+    if not thumbnail_prefix or thumbnail_prefix.startswith(upload_prefix) or upload_prefix.startswith(thumbnail_prefix):
+        # Outputs under the upload prefix would trigger this function again, forever.
+        raise ValueError(f"THUMBNAIL_PREFIX {thumbnail_prefix!r} must not overlap UPLOAD_PREFIX {upload_prefix!r}")
+    output_format = os.environ.get("THUMBNAIL_FORMAT", "webp").strip().lower()
+    if output_format not in FORMATS:
+        raise ValueError(f"THUMBNAIL_FORMAT must be one of {FORMATS}, got {output_format!r}")
+    return ResizerSettings(
+        upload_prefix=upload_prefix,
+        thumbnail_prefix=thumbnail_prefix,
+        sizes=parse_sizes(os.environ.get("THUMBNAIL_SIZES", ",".join(map(str, DEFAULT_SIZES)))),
+        output_format=output_format,
+        quality=env_int("THUMBNAIL_QUALITY", 80),
+        cache_control=os.environ.get("THUMBNAIL_CACHE_CONTROL", "public, max-age=31536000, immutable"),
+    )

@@ -1,0 +1,93 @@
+"""The pipeline's AWS resources created in moto for handler tests (names match the env the handlers read)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+REGION = "us-east-1"
+
+
+@dataclass
+class PipelineResources:
+    bucket: str
+    idempotency_table: str
+    dlq_url: str
+    results_bus: str
+    results_queue_url: str
+    search_index_table: str | None = None
+
+    # -- reading back what handlers did ----------------------------------------------------------------------
+    def dlq_messages(self) -> list[dict[str, Any]]:
+        sqs = boto3.client("sqs", region_name=REGION)
+        messages: list[dict[str, Any]] = []
+        while True:
+            batch = sqs.receive_message(
+                QueueUrl=self.dlq_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], WaitTimeSeconds=0
+            ).get("Messages", [])
+            if not batch:
+                return messages
+            for message in batch:
+                attributes = {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
+                messages.append({"body": message["Body"], "attributes": attributes})
+                sqs.delete_message(QueueUrl=self.dlq_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def published_events(self) -> list[dict[str, Any]]:
+        """Domain events put on the results bus (routed by a catch-all rule to a queue)."""
+        sqs = boto3.client("sqs", region_name=REGION)
+        events: list[dict[str, Any]] = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=self.results_queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                return events
+            for message in batch:
+                events.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=self.results_queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def keys(self, prefix: str = "") -> list[str]:
+        s3 = boto3.client("s3", region_name=REGION)
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        return sorted(obj["Key"] for page in pages for obj in page.get("Contents", []))
+
+
+def create_pipeline_resources(*, versioned: bool = True, prefix: str = "test") -> PipelineResources:
+    s3 = boto3.client("s3", region_name=REGION)
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    events = boto3.client("events", region_name=REGION)
+
+    bucket = f"{prefix}-uploads"
+    s3.create_bucket(Bucket=bucket)
+    if versioned:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+    table = f"{prefix}-idempotency"
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.update_time_to_live(
+        TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"}
+    )
+    dlq_url = sqs.create_queue(QueueName=f"{prefix}-dlq")["QueueUrl"]
+
+    bus = f"{prefix}-results"
+    events.create_event_bus(Name=bus)
+    results_queue_url = sqs.create_queue(QueueName=f"{prefix}-results-tap")["QueueUrl"]
+    results_queue_arn = sqs.get_queue_attributes(QueueUrl=results_queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(Name=f"{prefix}-tap", EventBusName=bus, EventPattern=json.dumps({"source": ["image-pipeline"]}))
+    events.put_targets(Rule=f"{prefix}-tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": results_queue_arn}])
+    return PipelineResources(
+        bucket=bucket,
+        idempotency_table=table,
+        dlq_url=dlq_url,
+        results_bus=bus,
+        results_queue_url=results_queue_url,
+    )

@@ -1,0 +1,1 @@
+"""Developer tooling (build, thumbnails, bench, emulator). Never shipped to Lambda."""

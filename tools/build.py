@@ -1,0 +1,181 @@
+"""Build deterministic Lambda artifacts: one zip per function, the Pillow layer, optional self-contained zips.
+
+    python -m tools.build [--runtime python3.13] [--arch arm64|x86_64] [--self-contained] [--out dist]
+
+Determinism: entries sorted, fixed timestamps (1980-01-01), fixed permissions, no caches or bytecode, so the
+same sources give byte-identical zips (Terraform's source_code_hash only changes when code does).
+Wheels are downloaded once into build/wheels/<runtime>-<arch>/ and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "lambda_src"
+FUNCTIONS = ("image_resizer", "metadata_extractor", "search_indexer")
+SHARED_PACKAGE = "consumer_core"
+ARCHITECTURES = {"arm64": "aarch64", "x86_64": "x86_64"}
+RUNTIMES = ("python3.11", "python3.12", "python3.13")
+PILLOW_REQUIREMENT = "Pillow==13.0.0"
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
+EXCLUDED_SUFFIXES = {".pyc", ".pyo"}
+# The Lambda Python runtime ships boto3 and its dependencies; bundling them would add ~20 MB per function.
+RUNTIME_PROVIDED = ("boto3-", "botocore-", "s3transfer-", "jmespath-", "python_dateutil-", "six-", "urllib3-")
+
+
+def iter_files(base: Path) -> Iterator[Path]:
+    for path in sorted(base.rglob("*")):
+        rel = path.relative_to(base)
+        if path.is_file() and not EXCLUDED_PARTS.intersection(rel.parts) and path.suffix not in EXCLUDED_SUFFIXES:
+            yield path
+
+
+def write_zip(target: Path, entries: Iterable[tuple[str, Path]]) -> str:
+    """Write entries (archive name, source file) sorted by name with fixed metadata; returns the sha256."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(target.suffix + ".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, source in sorted(entries, key=lambda item: item[0]):
+            info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            executable = os.access(source, os.X_OK) and source.suffix in {".so", ""}
+            info.external_attr = (0o100755 if executable else 0o100644) << 16
+            info.create_system = 3  # unix, so the permission bits above are honoured
+            archive.writestr(info, source.read_bytes(), compresslevel=9)
+    tmp.replace(target)
+    return hashlib.sha256(target.read_bytes()).hexdigest()
+
+
+def function_entries(function: str) -> list[tuple[str, Path]]:
+    entries: list[tuple[str, Path]] = []
+    for package in (function, SHARED_PACKAGE):
+        base = SOURCE / package
+        if not (base / "__init__.py").is_file():
+            raise SystemExit(f"missing package {base} (expected __init__.py)")
+        entries += [(f"{package}/{p.relative_to(base).as_posix()}", p) for p in iter_files(base)]
+    return entries
+
+
+def platform_args(runtime: str, arch: str) -> list[str]:
+    version = runtime.removeprefix("python")
+    abi = "cp" + version.replace(".", "")
+    # Pillow 13 publishes manylinux_2_27/2_28 wheels only, other packages (pydantic-core) manylinux2014 ones;
+    # pip does not widen one --platform to older glibc tags, so both are named. Lambda's Amazon Linux 2023
+    # (python3.12+) has glibc 2.34, which runs both.
+    machine = ARCHITECTURES[arch]
+    return [
+        "--only-binary=:all:",
+        "--platform",
+        f"manylinux_2_28_{machine}",
+        "--platform",
+        f"manylinux2014_{machine}",
+        "--python-version",
+        version,
+        "--implementation",
+        "cp",
+        "--abi",
+        abi,
+    ]
+
+
+def download_wheels(requirements: list[str], runtime: str, arch: str, *, with_deps: bool) -> list[Path]:
+    cache = ROOT / "build" / "wheels" / f"{runtime}-{arch}{'-all' if with_deps else ''}"
+    cache.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check", "-d", str(cache)]
+    command += platform_args(runtime, arch) + requirements
+    if not with_deps:
+        command.append("--no-deps")
+    subprocess.run(command, check=True)
+    return sorted(cache.glob("*.whl"))
+
+
+def check_wheel_platform(wheel: Path, arch: str) -> None:
+    tags = wheel.stem.split("-")[-1]
+    if tags != "any" and ARCHITECTURES[arch] not in tags:
+        raise SystemExit(f"{wheel.name} is not built for {arch}")
+
+
+def wheel_entries(wheels: list[Path], prefix: str, scratch: Path) -> list[tuple[str, Path]]:
+    entries: list[tuple[str, Path]] = []
+    for wheel in wheels:
+        target = scratch / wheel.stem
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(target)
+        for path in iter_files(target):
+            rel = path.relative_to(target).as_posix()
+            if ".dist-info/RECORD" in rel:
+                continue  # lists hashes of files we may drop (bytecode); not needed at run time
+            entries.append((f"{prefix}{rel}", path))
+    return entries
+
+
+def build_layer(out: Path, runtime: str, arch: str) -> dict[str, object]:
+    wheels = download_wheels([PILLOW_REQUIREMENT], runtime, arch, with_deps=False)
+    wheels = [w for w in wheels if w.name.lower().startswith("pillow-")]
+    for wheel in wheels:
+        check_wheel_platform(wheel, arch)
+    with tempfile.TemporaryDirectory() as scratch:
+        digest = write_zip(out / "layers" / "pillow.zip", wheel_entries(wheels, "python/", Path(scratch)))
+    manifest = {"runtime": runtime, "architecture": arch, "wheels": [w.name for w in wheels], "sha256": digest}
+    (out / "layers" / "pillow.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return manifest
+
+
+def build_self_contained(out: Path, runtime: str, arch: str) -> dict[str, str]:
+    requirements = [line.strip() for line in (ROOT / "requirements" / "runtime.txt").read_text().splitlines()]
+    requirements = [r for r in requirements if r and not r.startswith("#")]
+    wheels = download_wheels(requirements, runtime, arch, with_deps=True)
+    wheels = [w for w in wheels if not w.name.lower().startswith(RUNTIME_PROVIDED)]
+    for wheel in wheels:
+        check_wheel_platform(wheel, arch)
+    digests = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        dependencies = wheel_entries(wheels, "", Path(scratch))
+        for function in FUNCTIONS:
+            target = out / "self-contained" / f"{function}.zip"
+            digests[function] = write_zip(target, function_entries(function) + dependencies)
+    return digests
+
+
+def build(out: Path, runtime: str, arch: str, *, layer: bool, self_contained: bool) -> dict[str, object]:
+    if runtime not in RUNTIMES:
+        raise SystemExit(f"unsupported runtime {runtime!r}; choose one of {RUNTIMES}")
+    if arch not in ARCHITECTURES:
+        raise SystemExit(f"unsupported architecture {arch!r}; choose one of {tuple(ARCHITECTURES)}")
+    report: dict[str, object] = {"runtime": runtime, "architecture": arch, "functions": {}}
+    for function in FUNCTIONS:
+        digest = write_zip(out / "functions" / f"{function}.zip", function_entries(function))
+        report["functions"][function] = digest  # type: ignore[index]
+    if layer:
+        report["pillow_layer"] = build_layer(out, runtime, arch)
+    if self_contained:
+        report["self_contained"] = build_self_contained(out, runtime, arch)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runtime", default=os.environ.get("LAMBDA_RUNTIME", "python3.13"))
+    parser.add_argument("--arch", default=os.environ.get("LAMBDA_ARCH", "arm64"))
+    parser.add_argument("--out", type=Path, default=ROOT / "dist")
+    parser.add_argument("--no-layer", action="store_true", help="skip the Pillow layer (no download)")
+    parser.add_argument("--self-contained", action="store_true", help="also bundle every dependency per function")
+    args = parser.parse_args(argv)
+    report = build(args.out, args.runtime, args.arch, layer=not args.no_layer, self_contained=args.self_contained)
+    print(json.dumps(report, indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
