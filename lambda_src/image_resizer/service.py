@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from consumer_core import results, storage
@@ -11,9 +12,11 @@ from consumer_core.events import OBJECT_CREATED, S3ObjectEvent
 from consumer_core.naming import derived_key
 from image_resizer.settings import resizer_settings
 
+EXTENSIONS = {"webp": "webp", "jpeg": "jpg"}
+
 
 def make_and_store_thumbnails(event: S3ObjectEvent) -> dict[str, Any]:
-    from image_resizer.thumbnails import ImageRejected, ThumbnailSpec, make_thumbnails
+    from image_resizer.thumbnails import ImageRejected, ThumbnailSpec, render
 
     if event.detail_type != OBJECT_CREATED:
         raise PermanentError("unsupported_event", f"image_resizer handles Object Created only, got {event.detail_type}")
@@ -30,15 +33,14 @@ def make_and_store_thumbnails(event: S3ObjectEvent) -> dict[str, Any]:
         max_pixels=core.max_image_pixels,
     )
     try:
-        thumbnails, source = make_thumbnails(data, spec)
+        rendered = render(data, spec)
     except ImageRejected as exc:
-        raise PermanentError(exc.reason, str(exc)) from exc
+        raise PermanentError(exc.reason, exc.message) from exc
 
     written = []
-    for thumb in thumbnails:
-        key = derived_key(
-            settings.thumbnail_prefix, event.key, event.version_or_etag, f"{thumb.size}.{thumb.extension}"
-        )
+    for thumb in rendered.thumbnails:
+        leaf = f"{thumb.size}.{EXTENSIONS[thumb.format]}"
+        key = derived_key(settings.thumbnail_prefix, event.key, event.version_or_etag, leaf)
         storage.put_object(event.bucket, key, thumb.body, thumb.content_type, settings.cache_control)
         written.append(
             {
@@ -52,6 +54,6 @@ def make_and_store_thumbnails(event: S3ObjectEvent) -> dict[str, Any]:
         )
     results.publish(
         "Thumbnails Generated",
-        {"object": event.object_ref(), "thumbnails": written, "source": source},
+        {"object": event.object_ref(), "thumbnails": written, "source": asdict(rendered.source)},
     )
     return {"status": "processed", "source_bytes": len(data), "thumbnails": written}

@@ -9,6 +9,7 @@ from functools import lru_cache
 from consumer_core.config import env_int
 
 DEFAULT_SIZES = (512, 256, 128, 64)
+MAX_SIZE = 4096
 FORMATS = ("webp", "jpeg")
 
 
@@ -23,12 +24,14 @@ class ResizerSettings:
 
 
 def parse_sizes(raw: str) -> tuple[int, ...]:
+    from image_resizer.thumbnails import parse_sizes as parse
+
     try:
-        sizes = tuple(sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True))
-    except ValueError:
-        raise ValueError(f"THUMBNAIL_SIZES must be comma-separated integers, got {raw!r}") from None
-    if not sizes or any(size < 1 or size > 4096 for size in sizes):
-        raise ValueError(f"THUMBNAIL_SIZES must list sizes between 1 and 4096, got {raw!r}")
+        sizes = parse(raw)
+    except ValueError as exc:
+        raise ValueError(f"THUMBNAIL_SIZES must be comma-separated positive integers, got {raw!r}: {exc}") from None
+    if any(size > MAX_SIZE for size in sizes):
+        raise ValueError(f"THUMBNAIL_SIZES must not exceed {MAX_SIZE}, got {raw!r}")
     return sizes
 
 
