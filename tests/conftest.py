@@ -22,12 +22,11 @@ def clear_process_caches() -> None:
     clients.client.cache_clear()
     clients.resource_table.cache_clear()
     config.core_settings.cache_clear()
-    try:
-        from image_resizer.settings import resizer_settings
+    from image_resizer.settings import resizer_settings
+    from metadata_extractor.settings import extractor_settings
 
-        resizer_settings.cache_clear()
-    except ImportError:
-        pass
+    resizer_settings.cache_clear()
+    extractor_settings.cache_clear()
 
 
 @pytest.fixture
