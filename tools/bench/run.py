@@ -1,0 +1,222 @@
+"""`make bench`: ours vs naive Pillow (and sharp) on one core, PSNR vs a Lanczos reference, peak memory,
+handler import times. Prints a table and writes build/bench.json. Ratios, not absolute times, are the result:
+every contender runs in the same process run, interleaved, on the same pinned core."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import PIL
+
+from image_resizer.thumbnails import ThumbnailSpec
+from tools.bench import corpus, importtime, memory, pipelines, sharp_runner
+
+TARGET_SPEEDUP_VS_NAIVE = 3.0
+TARGET_VS_SHARP = 1.0  # ours_ms / sharp_ms must not exceed this (aim: 0.8)
+MAX_PSNR_LOSS_DB = 0.5
+MAX_IMPORT_RATIO = 1.3
+
+
+def pin_to_one_core() -> int:
+    """Run on a single CPU (children inherit it, so sharp is pinned to the same core)."""
+    cpu = max(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return cpu
+
+
+def _time(fn: Callable[[], object]) -> tuple[float, float]:
+    """(wall ms, CPU ms). CPU time of the process is the primary measure: on a shared machine neighbours
+    stretch wall time but not the CPU work done."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    fn()
+    return (time.perf_counter() - w0) * 1000, (time.process_time() - c0) * 1000
+
+
+def bench_images(files: dict[str, Path], repeats: int, workdir: Path, use_sharp: bool) -> list[dict]:
+    """Times are CPU milliseconds (medians); wall time is kept alongside. Per format: `repeats` rounds; each
+    round times ours and naive on every file, then sharp (one node run) on the same files, so machine noise
+    spreads over all three. Ratios are medians of per-round ratios."""
+    rows = []
+    references: dict[str, pipelines.Reference] = {}
+    sharp_missing = sharp_runner.available() if use_sharp else "disabled (--no-sharp)"
+    datas = {name: path.read_bytes() for name, path in files.items()}
+    for fmt in ("webp", "jpeg"):
+        spec = ThumbnailSpec(format=fmt)
+        outputs = {name: (pipelines.ours(d, spec), pipelines.naive(d, spec)) for name, d in datas.items()}  # warm-up
+        ms: dict[str, dict[str, list[float]]] = {name: {"ours": [], "naive": [], "sharp": []} for name in files}
+        wall: dict[str, dict[str, list[float]]] = {name: {"ours": [], "naive": [], "sharp": []} for name in files}
+        sharp_outputs: dict[str, list] = {}
+        sharp_version = None
+        for _ in range(repeats):
+            for name, data in datas.items():
+                for label, pipeline in (("ours", pipelines.ours), ("naive", pipelines.naive)):
+                    wall_ms, cpu_ms = _time(lambda: pipeline(data, spec))  # noqa: B023
+                    wall[name][label].append(wall_ms)
+                    ms[name][label].append(cpu_ms)
+            if sharp_missing is None:
+                result = sharp_runner.run(list(files.values()), spec, 1, workdir)
+                sharp_version = result["sharp"].get("sharp")
+                for name, path in files.items():
+                    ms[name]["sharp"].extend(result["results"][str(path)]["cpu_ms"])
+                    wall[name]["sharp"].extend(result["results"][str(path)]["ms"])
+                    sharp_outputs[name] = result["results"][str(path)]["outputs"]
+        for name in files:
+            ref = references.setdefault(name, pipelines.Reference(datas[name], spec.background))
+            ours_out, naive_out = outputs[name]
+            t = ms[name]
+            row: dict = {
+                "file": name,
+                "format": fmt,
+                "ours_ms": statistics.median(t["ours"]),
+                "naive_ms": statistics.median(t["naive"]),
+                "ours_wall_ms": statistics.median(wall[name]["ours"]),
+                "naive_wall_ms": statistics.median(wall[name]["naive"]),
+                "ours_ms_runs": t["ours"],
+                "naive_ms_runs": t["naive"],
+                "speedup_vs_naive": statistics.median(n / o for n, o in zip(t["naive"], t["ours"], strict=True)),
+                "ours_psnr": pipelines.quality(ours_out, ref),
+                "naive_psnr": pipelines.quality(naive_out, ref),
+                "ours_bytes": sum(len(b) for _, _, b in ours_out),
+                "naive_bytes": sum(len(b) for _, _, b in naive_out),
+                "ours_dims": [[w, h] for w, h, _ in ours_out],
+            }
+            row["psnr_delta_vs_naive"] = row["ours_psnr"] - row["naive_psnr"]
+            if t["sharp"]:
+                sharp_out = [(o["width"], o["height"], Path(o["path"]).read_bytes()) for o in sharp_outputs[name]]
+                row["sharp_ms"] = statistics.median(t["sharp"])
+                row["sharp_ms_runs"] = t["sharp"]
+                row["sharp_wall_ms"] = statistics.median(wall[name]["sharp"])
+                row["ours_vs_sharp"] = statistics.median(o / s for o, s in zip(t["ours"], t["sharp"], strict=True))
+                row["sharp_psnr"] = pipelines.quality(sharp_out, ref)
+                row["sharp_bytes"] = sum(o["bytes"] for o in sharp_outputs[name])
+                row["sharp_version"] = sharp_version
+            else:
+                row["sharp"] = sharp_missing
+            rows.append(row)
+            print(_image_line(row), flush=True)
+    return rows
+
+
+def _image_line(r: dict) -> str:
+    sharp = (
+        f"sharp {r['sharp_ms']:7.1f} ms ({r['sharp_psnr']:5.2f} dB)  ours/sharp {r['ours_vs_sharp']:4.2f}"
+        if "sharp_ms" in r
+        else f"sharp: {r['sharp']}"
+    )
+    return (
+        f"{r['file']:<15} {r['format']:<5} ours {r['ours_ms']:7.1f} ms ({r['ours_psnr']:5.2f} dB)  "
+        f"naive {r['naive_ms']:7.1f} ms ({r['naive_psnr']:5.2f} dB)  x{r['speedup_vs_naive']:4.2f}  "
+        f"dPSNR {r['psnr_delta_vs_naive']:+5.2f}  {sharp}"
+    )
+
+
+def bench_memory(files: dict[str, Path], env: dict[str, str]) -> list[dict]:
+    rows = []
+    for name, path in files.items():
+        for pipeline in ("ours", "naive"):
+            result = memory.peak(pipeline, path, "webp", env)
+            rows.append({"file": name, "pipeline": pipeline, **result})
+            extra = f"{result['extra_mb']:7.1f} MB over baseline" if "extra_mb" in result else result["error"]
+            print(f"peak memory  {name:<15} {pipeline:<6} {extra}", flush=True)
+    return rows
+
+
+def bench_imports(env: dict[str, str], runs: int) -> dict:
+    results = importtime.measure(env, runs)
+    base = results.get(importtime.BASELINE, {}).get("median_ms")
+    for module, res in results.items():
+        if "median_ms" in res and base:
+            res["ratio_vs_boto3"] = res["median_ms"] / base
+        status = (
+            f"{res['median_ms']:7.1f} ms  x{res.get('ratio_vs_boto3', 0):4.2f} of import boto3"
+            if "median_ms" in res
+            else ("missing (module not written yet)" if res.get("missing") else f"error: {res.get('error')}")
+        )
+        print(f"import       {module:<24} {status}", flush=True)
+    return results
+
+
+def verdicts(rows: list[dict], imports: dict) -> list[str]:
+    lines = []
+    for r in rows:
+        tag = f"{r['file']}/{r['format']}"
+        lines.append(
+            _check(
+                f"{tag} speed-up vs naive >= {TARGET_SPEEDUP_VS_NAIVE}",
+                r["speedup_vs_naive"] >= TARGET_SPEEDUP_VS_NAIVE,
+            )
+        )
+        lines.append(
+            _check(f"{tag} PSNR within {MAX_PSNR_LOSS_DB} dB of naive", r["psnr_delta_vs_naive"] >= -MAX_PSNR_LOSS_DB)
+        )
+        if "ours_vs_sharp" in r:
+            lines.append(_check(f"{tag} ours/sharp time <= {TARGET_VS_SHARP}", r["ours_vs_sharp"] <= TARGET_VS_SHARP))
+    for module in importtime.HANDLERS:
+        res = imports.get(module, {})
+        if "ratio_vs_boto3" in res:
+            lines.append(
+                _check(f"import {module} <= {MAX_IMPORT_RATIO}x boto3", res["ratio_vs_boto3"] <= MAX_IMPORT_RATIO)
+            )
+        else:
+            lines.append(f"SKIP  import {module}: {'missing' if res.get('missing') else res.get('error')}")
+    return lines
+
+
+def _check(label: str, ok: bool) -> str:
+    return f"{'PASS' if ok else 'FAIL'}  {label}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("build/bench.json"))
+    parser.add_argument("--workdir", type=Path, default=Path("build/bench"))
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--import-runs", type=int, default=7)
+    parser.add_argument("--no-sharp", action="store_true")
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    cpu = pin_to_one_core()
+    args.workdir = args.workdir.resolve()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    files = corpus.ensure(args.workdir / "corpus")
+    env = dict(os.environ)
+    print(f"bench: pinned to CPU {cpu}; Pillow {PIL.__version__}; sizes {ThumbnailSpec().sizes}", flush=True)
+
+    rows = bench_images(files, args.repeats, args.workdir, not args.no_sharp)
+    mem = (
+        [] if args.no_memory else bench_memory({**files, **corpus.ensure(args.workdir / "corpus", corpus.LARGEST)}, env)
+    )
+    imports = bench_imports(env, args.import_runs)
+    checks = verdicts(rows, imports)
+    print("\n".join(checks))
+
+    report = {
+        "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "cpu": cpu},
+        "pillow": PIL.__version__,
+        "spec": {
+            "sizes": list(ThumbnailSpec().sizes),
+            "quality": ThumbnailSpec().quality,
+            "webp_method": ThumbnailSpec().webp_method,
+        },
+        "corpus": {name: desc for name, (_, desc) in {**corpus.CORPUS, **corpus.LARGEST}.items()},
+        "images": rows,
+        "memory": mem,
+        "imports": imports,
+        "checks": checks,
+        "seconds": time.perf_counter() - started,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2))
+    print(f"wrote {args.out} in {report['seconds']:.0f} s")
+    return 1 if args.strict and any(c.startswith("FAIL") for c in checks) else 0
