@@ -5,7 +5,8 @@ a JPEG is decoded once, already shrunk in the DCT domain (`draft`) to the smalle
 the largest thumbnail; every colour fix-up (16-bit, CMYK, ICC -> sRGB, alpha, EXIF orientation) runs on the
 largest thumbnail, never on the full-size pixels; each smaller size is resampled from the previous one.
 
-PIL is imported lazily so that importing this module (and the Lambda handler) stays cheap.
+Opening (format check, rejection reasons, pixel limit) is consumer_core.imaging.open_image. PIL is imported
+lazily so that importing this module (and the Lambda handler) stays cheap.
 """
 
 from __future__ import annotations
@@ -13,57 +14,30 @@ from __future__ import annotations
 import functools
 import io
 import struct
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+# Opening and classifying the bytes is shared with metadata_extractor (one upload, one reason); the reason
+# constants and ImageRejected are re-exported here for callers and tools.
+from consumer_core.imaging import (
+    CORRUPT_IMAGE,
+    NOT_AN_IMAGE,
+    REASONS,
+    SUPPORTED_FORMATS,
+    TOO_MANY_PIXELS,
+    UNSUPPORTED_FORMAT,
+    ImageRejected,
+    load_pillow,
+    open_image,
+)
+
 if TYPE_CHECKING:
     from PIL import Image
 
-# Stable rejection reasons (also the DLQ `reason` attribute and the metric dimension).
-NOT_AN_IMAGE = "not_an_image"
-CORRUPT_IMAGE = "corrupt_image"
-UNSUPPORTED_FORMAT = "unsupported_format"
-TOO_MANY_PIXELS = "too_many_pixels"
-REASONS = (NOT_AN_IMAGE, CORRUPT_IMAGE, UNSUPPORTED_FORMAT, TOO_MANY_PIXELS)
-
 DEFAULT_SIZES = (512, 256, 128, 64)
 DEFAULT_MAX_PIXELS = 50_000_000
-SUPPORTED_INPUTS = ("JPEG", "PNG", "GIF", "WEBP", "TIFF", "BMP")  # the JPEG reader also yields MPO (multi-picture JPEG)
 OUTPUT_FORMATS = {"webp": ("WEBP", "image/webp"), "jpeg": ("JPEG", "image/jpeg")}
-
-# Signatures of image formats we recognise but do not decode (answered as unsupported_format, not
-# not_an_image). They are matched here rather than by opening with every Pillow plugin, to keep exotic
-# parsers away from untrusted bytes.
-_OTHER_IMAGE_SIGNATURES: tuple[tuple[int, bytes], ...] = (
-    (4, b"ftypheic"),
-    (4, b"ftypheix"),
-    (4, b"ftyphevc"),
-    (4, b"ftypmif1"),
-    (4, b"ftypmsf1"),
-    (4, b"ftypavif"),
-    (4, b"ftypavis"),
-    (0, b"8BPS"),  # Photoshop
-    (0, b"\x00\x00\x01\x00"),  # ICO
-    (0, b"\x00\x00\x00\x0cjP  "),  # JPEG 2000
-    (0, b"\xff\x4f\xff\x51"),  # JPEG 2000 codestream
-    (0, b"\xff\x0a"),  # JPEG XL codestream
-    (0, b"\x00\x00\x00\x0cJXL "),  # JPEG XL container
-    (0, b"qoif"),
-    (0, b"DDS "),
-    (0, b"%!PS"),
-)
-
-
-class ImageRejected(Exception):
-    """The input can never become thumbnails. `reason` is one of REASONS (stable; callers map it to a
-    permanent error)."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(f"{reason}: {message}")
-        self.reason = reason
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -168,79 +142,6 @@ def fit(width: int, height: int, size: int) -> tuple[int, int]:
 # ---------------------------------------------------------------------------------------------- probing
 
 
-def _webp_canvas(data: bytes) -> tuple[int, int] | None:
-    """Canvas size from a WebP header. Needed because Pillow's WebP reader allocates the canvas when the
-    file is opened, before the size can be checked."""
-    if len(data) < 30 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
-        return None
-    chunk = data[12:16]
-    if chunk == b"VP8X":
-        return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
-    if chunk == b"VP8 ":
-        w, h = struct.unpack("<HH", data[26:30])
-        return w & 0x3FFF, h & 0x3FFF
-    if chunk == b"VP8L" and data[20] == 0x2F:
-        bits = int.from_bytes(data[21:25], "little")
-        return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
-    return None
-
-
-def _check_pixels(width: int, height: int, max_pixels: int) -> None:
-    if width * height > max_pixels:
-        raise ImageRejected(TOO_MANY_PIXELS, f"{width}x{height} = {width * height} pixels exceeds {max_pixels}")
-
-
-def _is_other_image(data: bytes) -> bool:
-    head = data[:32]
-    if any(head[offset : offset + len(sig)] == sig for offset, sig in _OTHER_IMAGE_SIGNATURES):
-        return True
-    text = data[:512].lstrip().lower()
-    return text.startswith(b"<svg") or (text.startswith(b"<?xml") and b"<svg" in text)
-
-
-@functools.cache
-def _pil() -> object:
-    """Import Pillow and exactly the decoders we accept (so Image.open never loads every plugin)."""
-    from PIL import (  # noqa: F401  (imports register the plugins)
-        BmpImagePlugin,
-        GifImagePlugin,
-        Image,
-        JpegImagePlugin,
-        MpoImagePlugin,
-        PngImagePlugin,
-        TiffImagePlugin,
-        WebPImagePlugin,
-    )
-
-    return Image
-
-
-def _open(data: bytes, max_pixels: int) -> Image.Image:
-    """Open lazily (header only) and enforce the pixel limit before any pixel is decoded."""
-    Image = _pil()
-    canvas = _webp_canvas(data)
-    if canvas is not None:
-        _check_pixels(*canvas, max_pixels)
-    try:
-        with warnings.catch_warnings():
-            # Our own limit (below) is the one that counts; Pillow's warning at half its hard limit is noise.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # type: ignore[attr-defined]
-            im = Image.open(io.BytesIO(data), formats=SUPPORTED_INPUTS)  # type: ignore[attr-defined]
-    except Image.DecompressionBombError as exc:  # type: ignore[attr-defined]
-        raise ImageRejected(TOO_MANY_PIXELS, str(exc)) from exc
-    except Image.UnidentifiedImageError as exc:  # type: ignore[attr-defined]
-        if _is_other_image(data):
-            raise ImageRejected(UNSUPPORTED_FORMAT, "image format not supported") from exc
-        raise ImageRejected(NOT_AN_IMAGE, "not a recognised image") from exc
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError) as exc:
-        raise ImageRejected(CORRUPT_IMAGE, f"unreadable header: {exc}") from exc
-    width, height = im.size
-    if width < 1 or height < 1:
-        raise ImageRejected(CORRUPT_IMAGE, f"invalid dimensions {width}x{height}")
-    _check_pixels(width, height, max_pixels)
-    return im
-
-
 def _orientation(im: Image.Image) -> int:
     # PNG keeps eXIf anywhere in the file; Pillow loads the whole image to find it, so only read it once
     # the caller has decoded (or when it was already seen in the header).
@@ -271,7 +172,7 @@ def _info(im: Image.Image, orientation: int, stored_size: tuple[int, int] | None
 def probe(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageInfo:
     """Read the header only: format, displayed size, mode. Raises ImageRejected (not_an_image,
     unsupported_format, corrupt_image, too_many_pixels) without decoding pixels."""
-    im = _open(data, max_pixels)
+    im = open_image(data, max_pixels)
     try:
         return _info(im, _orientation(im))
     finally:
@@ -326,14 +227,14 @@ def _resamplable(im: Image.Image) -> Image.Image:
 
 
 def _resize(im: Image.Image, size: tuple[int, int]) -> Image.Image:
-    Image = _pil()
+    Image = load_pillow()
     if im.size == size:
         return im
     # reduce() (box filter on integer factors) does the bulk cheaply, then bicubic over the last <= 2x, as
     # libvips does. Bicubic rather than Lanczos: same PSNR after encoding (bench), ~10% less resampling time.
     # Pillow's reduce() does not take 16-bit modes.
     gap = None if im.mode in _SIXTEEN_BIT else 2.0
-    return im.resize(size, Image.Resampling.BICUBIC, reducing_gap=gap)  # type: ignore[attr-defined]
+    return im.resize(size, Image.Resampling.BICUBIC, reducing_gap=gap)
 
 
 def _premultiplied(im: Image.Image) -> Image.Image:
@@ -382,7 +283,7 @@ def _straight(im: Image.Image) -> Image.Image:
 def _finish_alpha(im: Image.Image, spec: ThumbnailSpec) -> Image.Image:
     """Back from premultiplied: straight RGBA for WebP (alpha kept), flattened on the background for JPEG.
     Alpha that came out fully opaque is dropped (WebP then skips the alpha plane)."""
-    Image = _pil()
+    Image = load_pillow()
     if im.mode not in ("RGBA", "LA"):
         return im
     im = im.convert("RGBA")
@@ -390,7 +291,7 @@ def _finish_alpha(im: Image.Image, spec: ThumbnailSpec) -> Image.Image:
     if alpha.getextrema() == (255, 255):
         return im.convert("RGB")
     if spec.format == "jpeg":
-        flat = Image.new("RGB", im.size, spec.background)  # type: ignore[attr-defined]
+        flat = Image.new("RGB", im.size, spec.background)
         flat.paste(im.convert("RGB"), (0, 0), alpha)
         return flat
     return im
@@ -429,8 +330,8 @@ def _decode(im: Image.Image, draft_to: tuple[int, int] | None) -> Image.Image:
 def render(data: bytes, spec: ThumbnailSpec | None = None) -> Rendered:
     """Decode once and encode one thumbnail per size in `spec` (same order). Raises ImageRejected."""
     spec = spec or ThumbnailSpec()
-    Image = _pil()
-    im = _open(data, spec.max_pixels)
+    Image = load_pillow()
+    im = open_image(data, spec.max_pixels)
     try:
         stored_w, stored_h = im.size  # before draft() shrinks it
         is_jpeg = im.format in ("JPEG", "MPO")
@@ -452,7 +353,7 @@ def render(data: bytes, spec: ThumbnailSpec | None = None) -> Rendered:
         current = _to_srgb(_to_8bit(current), profile)
         current = _finish_alpha(current, spec)
         if orientation != 1:
-            op = getattr(Image.Transpose, _TRANSPOSE_FOR_ORIENTATION[orientation])  # type: ignore[attr-defined]
+            op = getattr(Image.Transpose, _TRANSPOSE_FOR_ORIENTATION[orientation])
             current = current.transpose(op)
 
         encoded: dict[tuple[int, int], bytes] = {}
@@ -492,6 +393,8 @@ def sizes_for(width: int, height: int, sizes: Iterable[int]) -> list[tuple[int, 
 __all__: Sequence[str] = (
     "CORRUPT_IMAGE",
     "NOT_AN_IMAGE",
+    "REASONS",
+    "SUPPORTED_FORMATS",
     "TOO_MANY_PIXELS",
     "UNSUPPORTED_FORMAT",
     "ImageInfo",

@@ -3,8 +3,10 @@
 `extract_metadata()` reads the header (format, size, mode, bit depth, alpha, frames, ICC, EXIF), checks the pixel
 limit before any pixel is decoded, then decodes one small, drafted version of the first frame (JPEG DCT scaling:
 at most 1/8 of the pixels) for the perceptual hash and the placeholder. Formats without DCT scaling (PNG, GIF,
-WebP, TIFF, ...) are decoded in full, which the pixel limit bounds. Rejections raise `MetadataRejected` with the
-same stable reason codes as the resizer; `summarise()` gives the compact form that events and the index carry.
+WebP, TIFF, ...) are decoded in full, which the pixel limit bounds. Opening and classifying the bytes is
+consumer_core.imaging.open_image, shared with the resizer: rejections raise `MetadataRejected` (= ImageRejected)
+with the same stable reason for the same upload. `summarise()` gives the compact form that events and the index
+carry.
 
 Pillow is imported inside the functions: importing this module costs nothing at cold start.
 """
@@ -17,6 +19,7 @@ import io
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from consumer_core.imaging import CORRUPT_IMAGE, TOO_MANY_PIXELS, ImageRejected, open_image
 from metadata_extractor import exif as exif_values
 from metadata_extractor import phash
 from metadata_extractor.placeholder import placeholder
@@ -25,12 +28,9 @@ if TYPE_CHECKING:
     from PIL import Image
 
 SCHEMA_VERSION = "1.0"
+# The extractor's name for the shared rejection (service.py and tests use it).
+MetadataRejected = ImageRejected
 
-# What the pipeline accepts. Pillow opens only these (its JPEG plugin also opens MPO, reported as JPEG);
-# anything else Pillow recognises is `unsupported_format`.
-# Same list and same classification as image_resizer.thumbnails (a function zip cannot import another
-# function's package, hence the copy): one upload gets one reason from every consumer.
-SUPPORTED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "GIF", "WEBP", "TIFF", "BMP")
 ANIMATED_FORMATS = frozenset({"GIF", "PNG", "WEBP"})
 MIME_TYPES = {
     "JPEG": "image/jpeg",
@@ -40,7 +40,6 @@ MIME_TYPES = {
     "TIFF": "image/tiff",
     "BMP": "image/bmp",
 }
-REASONS = frozenset({"not_an_image", "corrupt_image", "unsupported_format", "too_many_pixels"})
 
 # Long edge of the decoded working image the hash and the placeholder come from.
 WORK_SIZE = 64
@@ -49,64 +48,15 @@ _BIT_DEPTH_BY_MODE = {"1": 1, "I": 32, "F": 32}
 # Pillow's exif_transpose() operations, by EXIF orientation.
 _TRANSPOSE = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270"}
 _TRANSPOSE |= {7: "TRANSVERSE", 8: "ROTATE_90"}
-# Magic numbers of the supported formats: a file that starts like one but does not open is corrupt, not "not an
-# image" (Pillow reports both as UnidentifiedImageError).
-_SIGNATURES: tuple[tuple[int, bytes], ...] = (
-    (0, b"\xff\xd8\xff"),
-    (0, b"\x89PNG\r\n\x1a\n"),
-    (0, b"GIF87a"),
-    (0, b"GIF89a"),
-    (8, b"WEBP"),
-    (0, b"II*\x00"),
-    (0, b"MM\x00*"),
-    (0, b"BM"),
-)
-# Image formats we recognise but do not accept: `unsupported_format`. Matched by signature rather than by
-# letting every Pillow plugin parse untrusted bytes (as image_resizer does).
-_OTHER_IMAGE_SIGNATURES: tuple[tuple[int, bytes], ...] = (
-    (4, b"ftypheic"),
-    (4, b"ftypheix"),
-    (4, b"ftyphevc"),
-    (4, b"ftypmif1"),
-    (4, b"ftypmsf1"),
-    (4, b"ftypavif"),
-    (4, b"ftypavis"),
-    (0, b"8BPS"),  # Photoshop
-    (0, b"\x00\x00\x01\x00"),  # ICO
-    (0, b"\x00\x00\x00\x0cjP  "),  # JPEG 2000
-    (0, b"\xff\x4f\xff\x51"),  # JPEG 2000 codestream
-    (0, b"\xff\x0a"),  # JPEG XL codestream
-    (0, b"\x00\x00\x00\x0cJXL "),  # JPEG XL container
-    (0, b"qoif"),
-    (0, b"DDS "),
-    (0, b"%!PS"),
-)
-
-
-class MetadataRejected(Exception):
-    """The bytes are not an image this pipeline accepts. `reason` is one of REASONS (stable, machine-readable)."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        if reason not in REASONS:
-            raise ValueError(f"unknown rejection reason: {reason!r}")
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
 
 
 def extract_metadata(data: bytes, *, max_pixels: int, include_gps_coordinates: bool) -> dict[str, Any]:
     """The metadata document of one image (JSON-ready; see docs/metadata.md). Raises MetadataRejected."""
+    image = open_image(data, max_pixels)  # header only; pixel limit already enforced
     from PIL import Image
 
-    image = _open(data)
     with image:
         stored_width, stored_height = image.size
-        if stored_width <= 0 or stored_height <= 0:
-            raise MetadataRejected("corrupt_image", f"invalid dimensions {stored_width}x{stored_height}")
-        if stored_width * stored_height > max_pixels:
-            raise MetadataRejected(
-                "too_many_pixels", f"{stored_width}x{stored_height} exceeds the limit of {max_pixels} pixels"
-            )
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our limit applies, not Pillow's
@@ -116,9 +66,9 @@ def extract_metadata(data: bytes, *, max_pixels: int, include_gps_coordinates: b
         except MetadataRejected:
             raise
         except Image.DecompressionBombError as error:
-            raise MetadataRejected("too_many_pixels", str(error)) from error
+            raise MetadataRejected(TOO_MANY_PIXELS, str(error)) from error
         except Exception as error:  # Pillow reports truncated/broken data as OSError, SyntaxError, ValueError, ...
-            raise MetadataRejected("corrupt_image", f"cannot decode: {type(error).__name__}: {error}") from error
+            raise MetadataRejected(CORRUPT_IMAGE, f"cannot decode: {type(error).__name__}: {error}") from error
         xmp_has_gps = _xmp_has_gps(image.info)
 
     orientation = exif["camera"]["orientation"] or 1
@@ -166,33 +116,6 @@ def summarise(metadata: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------------ internals
-
-
-def _open(data: bytes) -> Image.Image:
-    """Open (header only) with the supported plugins, classifying every failure."""
-    from PIL import Image, UnidentifiedImageError
-
-    if not data:
-        raise MetadataRejected("not_an_image", "empty object")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            return Image.open(io.BytesIO(data), formats=SUPPORTED_FORMATS)
-        except Image.DecompressionBombError as error:  # over twice Pillow's own limit
-            raise MetadataRejected("too_many_pixels", str(error)) from error
-        except UnidentifiedImageError:
-            pass
-        except Exception as error:
-            raise MetadataRejected("corrupt_image", f"cannot read header: {type(error).__name__}: {error}") from error
-    if _matches(data, _OTHER_IMAGE_SIGNATURES):
-        raise MetadataRejected("unsupported_format", "an image format this pipeline does not accept")
-    if _matches(data, _SIGNATURES):
-        raise MetadataRejected("corrupt_image", "header of a supported format, but unreadable")
-    raise MetadataRejected("not_an_image", "not a recognised image format")
-
-
-def _matches(data: bytes, signatures: tuple[tuple[int, bytes], ...]) -> bool:
-    return any(data[offset : offset + len(magic)] == magic for offset, magic in signatures)
 
 
 def _header(image: Image.Image, data: bytes) -> dict[str, Any]:

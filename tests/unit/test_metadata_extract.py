@@ -274,25 +274,9 @@ def test_decompression_bomb_is_rejected_as_too_many_pixels() -> None:
     assert rejected(images.bomb_png(8000, 8000), max_pixels=50_000_000) == "too_many_pixels"
 
 
-@pytest.mark.parametrize(
-    ("data", "reason"),
-    [
-        (b"", "not_an_image"),
-        (images.not_an_image(), "not_an_image"),
-        (b"\x00" * 1000, "not_an_image"),
-        (images.truncated_jpeg(), "corrupt_image"),
-        (b"\xff\xd8\xff\xe0" + b"\x00" * 200, "corrupt_image"),  # JPEG signature, garbage after
-        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "corrupt_image"),
-        (images.encode(images.photo(32, 32), "ICO"), "unsupported_format"),
-        (b"8BPS\x00\x01" + b"\x00" * 40, "unsupported_format"),
-        (images.encode(images.photo(32, 32), "AVIF"), "unsupported_format"),
-        (images.encode(images.photo(32, 32), "JPEG2000"), "unsupported_format"),
-        (images.encode(images.photo(32, 32), "PPM"), "not_an_image"),  # exotic parsers never see our bytes
-    ],
-    ids=["empty", "text", "zeros", "truncated-jpeg", "jpeg-garbage", "png-garbage", "ico", "psd", "avif", "jp2", "ppm"],
-)
-def test_rejections_have_stable_reason_codes(data: bytes, reason: str) -> None:
-    assert rejected(data) == reason
+def test_truncated_jpeg_is_corrupt() -> None:
+    # Classification at open is tested once, in test_imaging.py; truncation shows only when decoding.
+    assert rejected(images.truncated_jpeg()) == "corrupt_image"
 
 
 def test_truncated_png_is_corrupt() -> None:
