@@ -1,0 +1,402 @@
+# The reference pipeline: S3 uploads -> EventBridge (default bus) -> one buffer queue per consumer ->
+# image_resizer, metadata_extractor, search_indexer. Consumers publish results to a custom bus that the
+# search_indexer also consumes. Every consumer is isolated: own queue, DLQ, role, alarms, concurrency.
+
+locals {
+  artifacts_dir = coalesce(var.artifacts_dir, "${path.module}/dist")
+
+  # Region, account and partition from an ARN this stack creates: no data sources, same on provider 5 and 6.
+  arn_parts = split(":", aws_cloudwatch_event_bus.results.arn)
+  partition = local.arn_parts[1]
+  region    = local.arn_parts[3]
+  account   = local.arn_parts[4]
+
+  # AWS's public Powertools layer, per runtime and architecture (e.g. ...PythonV3-python313-arm64:<n>).
+  powertools_layer_arn = "arn:aws:lambda:${local.region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-${replace(var.lambda_runtime, ".", "")}-${var.lambda_architecture}:${var.powertools_layer_version}"
+  powertools_layers    = var.use_public_powertools_layer ? [local.powertools_layer_arn] : []
+
+  bucket_arn = aws_s3_bucket.images.arn
+
+  common_env = {
+    POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+    POWERTOOLS_LOG_LEVEL         = var.log_level
+    IDEMPOTENCY_TABLE            = module.idempotency.table_name
+    IDEMPOTENCY_TTL_SECONDS      = tostring(var.idempotency_ttl_seconds)
+  }
+  image_env = {
+    MAX_OBJECT_BYTES = tostring(var.max_object_bytes)
+    MAX_IMAGE_PIXELS = tostring(var.max_image_pixels)
+    RESULTS_BUS_NAME = aws_cloudwatch_event_bus.results.name
+  }
+
+  read_uploads = {
+    sid       = "ReadUploads"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = ["${local.bucket_arn}/${var.upload_prefix}*"]
+  }
+  publish_results = {
+    sid       = "PublishResults"
+    actions   = ["events:PutEvents"]
+    resources = [aws_cloudwatch_event_bus.results.arn]
+  }
+
+  consumers = {
+    image_resizer = {
+      description = "Thumbnails for every upload"
+      settings    = var.image_resizer
+      layers      = concat([aws_lambda_layer_version.pillow.arn], local.powertools_layers, var.extra_layer_arns)
+      env = merge(local.image_env, {
+        THUMBNAIL_PREFIX = var.thumbnail_prefix
+        THUMBNAIL_SIZES  = join(",", [for s in var.thumbnail_sizes : tostring(s)])
+        THUMBNAIL_FORMAT = var.thumbnail_format
+      })
+      statements = [
+        local.read_uploads,
+        local.publish_results,
+        { sid = "WriteThumbnails", actions = ["s3:PutObject"], resources = ["${local.bucket_arn}/${var.thumbnail_prefix}*"] },
+      ]
+    }
+    metadata_extractor = {
+      description = "Metadata document for every upload"
+      settings    = var.metadata_extractor
+      layers      = concat([aws_lambda_layer_version.pillow.arn], local.powertools_layers, var.extra_layer_arns)
+      env = merge(local.image_env, {
+        METADATA_PREFIX         = var.metadata_prefix
+        INCLUDE_GPS_COORDINATES = tostring(var.include_gps_coordinates)
+      })
+      statements = [
+        local.read_uploads,
+        local.publish_results,
+        { sid = "WriteMetadata", actions = ["s3:PutObject"], resources = ["${local.bucket_arn}/${var.metadata_prefix}*"] },
+      ]
+    }
+    search_indexer = {
+      description = "Search index record for every upload, kept in sync with results and deletions"
+      settings    = var.search_indexer
+      layers      = concat(local.powertools_layers, var.extra_layer_arns)
+      env = {
+        SEARCH_INDEX_TABLE = aws_dynamodb_table.search_index.name
+        # The indexer cleans up a deleted upload's outputs, so it needs to know where they are.
+        THUMBNAIL_PREFIX = var.thumbnail_prefix
+        METADATA_PREFIX  = var.metadata_prefix
+      }
+      statements = [
+        {
+          sid       = "WriteSearchIndex"
+          actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+          resources = [aws_dynamodb_table.search_index.arn, "${aws_dynamodb_table.search_index.arn}/index/*"]
+        },
+        { sid = "HeadUploads", actions = ["s3:GetObject"], resources = ["${local.bucket_arn}/${var.upload_prefix}*"] },
+        {
+          # Versions too: the bucket is versioned, and a deleted image must leave no thumbnail behind.
+          sid       = "CleanUpOutputs"
+          actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject"]
+          resources = ["${local.bucket_arn}/${var.thumbnail_prefix}*", "${local.bucket_arn}/${var.metadata_prefix}*"]
+        },
+        {
+          sid       = "ListOutputs"
+          actions   = ["s3:ListBucket", "s3:ListBucketVersions"]
+          resources = [local.bucket_arn]
+          conditions = [{
+            test     = "StringLike"
+            variable = "s3:prefix"
+            values   = ["${var.thumbnail_prefix}*", "${var.metadata_prefix}*"]
+          }]
+        },
+      ]
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Images bucket
+# ---------------------------------------------------------------------------------------------------------------
+
+resource "aws_s3_bucket" "images" {
+  #checkov:skip=CKV_AWS_18:Access logging needs a separate log bucket the user owns; CloudTrail data events are the alternative.
+  #checkov:skip=CKV_AWS_144:Cross-region replication is a disaster-recovery choice outside this pipeline.
+  #checkov:skip=CKV_AWS_145:SSE-S3 keeps every consumer's access in IAM alone; a KMS key would need key policies per role.
+  bucket        = var.bucket_name
+  bucket_prefix = var.bucket_name == null ? "${var.name_prefix}-images-" : null
+  force_destroy = var.force_destroy
+
+  lifecycle {
+    precondition {
+      condition = alltrue([
+        for p in [var.thumbnail_prefix, var.metadata_prefix] :
+        !startswith(p, var.upload_prefix) && !startswith(var.upload_prefix, p)
+      ]) && var.thumbnail_prefix != var.metadata_prefix
+      error_message = "thumbnail_prefix and metadata_prefix must not overlap upload_prefix (outputs would re-trigger the consumers) or each other."
+    }
+  }
+}
+
+resource "aws_s3_bucket_ownership_controls" "images" {
+  bucket = aws_s3_bucket.images.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "images" {
+  bucket                  = aws_s3_bucket.images.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "images" {
+  bucket = aws_s3_bucket.images.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "images" {
+  bucket = aws_s3_bucket.images.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "images" {
+  bucket = aws_s3_bucket.images.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = [aws_s3_bucket.images.arn, "${aws_s3_bucket.images.arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+
+  # S3 rejects bucket policies while the public access block is being written.
+  depends_on = [aws_s3_bucket_public_access_block.images]
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "images" {
+  bucket = aws_s3_bucket.images.id
+
+  rule {
+    id     = "expire-old-versions"
+    status = "Enabled"
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_expiration_days
+    }
+    expiration {
+      expired_object_delete_marker = true
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.images]
+}
+
+# Every S3 event of the bucket goes to the default bus; the rules below pick what each consumer needs.
+resource "aws_s3_bucket_notification" "images" {
+  bucket      = aws_s3_bucket.images.id
+  eventbridge = true
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Results bus, tables, layer
+# ---------------------------------------------------------------------------------------------------------------
+
+resource "aws_cloudwatch_event_bus" "results" {
+  name = "${var.name_prefix}-results"
+}
+
+resource "aws_schemas_discoverer" "results" {
+  count = var.enable_schema_discovery ? 1 : 0
+
+  source_arn  = aws_cloudwatch_event_bus.results.arn
+  description = "Schemas of the ${var.name_prefix} domain events"
+}
+
+module "idempotency" {
+  source = "./modules/idempotency_table"
+
+  name                        = "${var.name_prefix}-idempotency"
+  deletion_protection_enabled = var.deletion_protection
+}
+
+# One record per image, written only by the search_indexer; the layout is search_indexer.table_schema's
+# TABLE_SCHEMA (a test keeps them equal). Queries: by key (pk), an owner's images newest first (by_owner),
+# byte-identical images (by_content_hash). GSIs are sparse: items without the key attributes stay out.
+resource "aws_dynamodb_table" "search_index" {
+  #checkov:skip=CKV_AWS_119:Encrypted with the AWS owned key; the index holds key names and image summaries, no secrets.
+  name                        = "${var.name_prefix}-search-index"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "pk"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+  attribute {
+    name = "owner"
+    type = "S"
+  }
+  attribute {
+    name = "uploaded_at"
+    type = "S"
+  }
+  attribute {
+    name = "sha256"
+    type = "S"
+  }
+
+  global_secondary_index {
+    name            = "by_owner"
+    hash_key        = "owner"
+    range_key       = "uploaded_at"
+    projection_type = "ALL"
+  }
+  global_secondary_index {
+    name            = "by_content_hash"
+    hash_key        = "sha256"
+    range_key       = "uploaded_at"
+    projection_type = "ALL"
+  }
+
+  # Tombstones of deleted images expire by themselves.
+  ttl {
+    attribute_name = "expires_at"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+  server_side_encryption {
+    enabled = true
+  }
+}
+
+resource "aws_lambda_layer_version" "pillow" {
+  layer_name               = "${var.name_prefix}-pillow"
+  description              = "Pillow for ${var.lambda_runtime} ${var.lambda_architecture} (make build)"
+  filename                 = "${local.artifacts_dir}/layers/pillow.zip"
+  source_code_hash         = filebase64sha256("${local.artifacts_dir}/layers/pillow.zip")
+  compatible_runtimes      = [var.lambda_runtime]
+  compatible_architectures = [var.lambda_architecture]
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Consumers and routing
+# ---------------------------------------------------------------------------------------------------------------
+
+module "consumer" {
+  source   = "./modules/lambda_with_dlq"
+  for_each = local.consumers
+
+  function_name = "${var.name_prefix}-${replace(each.key, "_", "-")}"
+  description   = each.value.description
+  filename      = "${local.artifacts_dir}/functions/${each.key}.zip"
+  handler       = "${each.key}.app.handler"
+  runtime       = var.lambda_runtime
+  architecture  = var.lambda_architecture
+  memory_size   = each.value.settings.memory_size
+  timeout       = each.value.settings.timeout
+  layers        = each.value.layers
+  tracing_mode  = var.tracing_mode
+
+  environment_variables = merge(local.common_env, { POWERTOOLS_SERVICE_NAME = each.key }, each.value.env)
+  policy_statements     = each.value.statements
+  policy_documents      = { idempotency = module.idempotency.policy_json }
+
+  invocation_mode = "queue"
+  queue = {
+    batch_size                         = each.value.settings.batch_size
+    maximum_batching_window_in_seconds = each.value.settings.maximum_batching_window_in_seconds
+    maximum_concurrency                = each.value.settings.maximum_concurrency
+    max_receive_count                  = each.value.settings.max_receive_count
+    event_source_mapping_enabled       = var.event_source_mapping_enabled
+  }
+
+  reserved_concurrent_executions    = each.value.settings.reserved_concurrent_executions
+  provisioned_concurrent_executions = each.value.settings.provisioned_concurrent_executions
+  snap_start                        = each.value.settings.snap_start
+
+  log_retention_days  = var.log_retention_days
+  alarm_sns_topic_arn = var.alarm_sns_topic_arn
+}
+
+locals {
+  s3_pattern = {
+    source = ["aws.s3"]
+    detail = {
+      bucket = { name = [aws_s3_bucket.images.id] }
+      object = { key = [{ prefix = var.upload_prefix }] }
+    }
+  }
+  upload_rules = {
+    image_resizer      = ["Object Created"]
+    metadata_extractor = ["Object Created"]
+    search_indexer     = ["Object Created", "Object Deleted"]
+  }
+}
+
+module "routing" {
+  source = "./modules/eventbridge_fanout"
+
+  name_prefix = "${var.name_prefix}-"
+  queues = merge(
+    { for name, c in module.consumer : name => { arn = c.buffer_queue_arn, url = c.buffer_queue_url } },
+    { for name, c in module.consumer : "${name}_dlq" => { arn = c.dlq_arn, url = c.dlq_url } },
+  )
+
+  rules = merge(
+    {
+      for name, detail_types in local.upload_rules : "${replace(name, "_", "-")}-uploads" => {
+        description   = "S3 ${join(" and ", detail_types)} under ${var.upload_prefix} -> ${name}"
+        event_pattern = jsonencode(merge(local.s3_pattern, { "detail-type" = detail_types }))
+        targets = {
+          (name) = { queue = name, dead_letter_queue = "${name}_dlq" }
+        }
+      }
+    },
+    {
+      "search-indexer-results" = {
+        description    = "Domain events of the pipeline -> search_indexer"
+        event_bus_name = aws_cloudwatch_event_bus.results.name
+        event_pattern = jsonencode({
+          source        = ["image-pipeline"]
+          "detail-type" = ["Thumbnails Generated", "Image Metadata Extracted", "Image Rejected"]
+        })
+        targets = {
+          search_indexer = { queue = "search_indexer", dead_letter_queue = "search_indexer_dlq" }
+        }
+      }
+    },
+  )
+
+  archives = merge(
+    var.enable_upload_archive ? {
+      "${var.name_prefix}-uploads" = {
+        description      = "S3 events of ${aws_s3_bucket.images.id}, for replay"
+        event_source_arn = "arn:${local.partition}:events:${local.region}:${local.account}:event-bus/default"
+        event_pattern    = jsonencode(local.s3_pattern)
+        retention_days   = var.archive_retention_days
+      }
+    } : {},
+    var.enable_results_archive ? {
+      "${var.name_prefix}-results" = {
+        description      = "Domain events, for rebuilding the search index"
+        event_source_arn = aws_cloudwatch_event_bus.results.arn
+        retention_days   = var.archive_retention_days
+      }
+    } : {},
+  )
+}

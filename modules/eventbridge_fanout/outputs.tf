@@ -1,0 +1,29 @@
+output "rule_arns" {
+  description = "Rule ARNs by rule key."
+  value       = { for k, r in aws_cloudwatch_event_rule.this : k => r.arn }
+}
+
+output "rule_names" {
+  description = "Rule names by rule key."
+  value       = { for k, r in aws_cloudwatch_event_rule.this : k => r.name }
+}
+
+output "event_patterns" {
+  description = "Event pattern (JSON) of each rule, by rule key."
+  value       = { for k, r in aws_cloudwatch_event_rule.this : k => r.event_pattern }
+}
+
+output "target_ids" {
+  description = "Target ids by \"<rule key>/<target key>\"."
+  value       = { for k, t in aws_cloudwatch_event_target.this : k => t.target_id }
+}
+
+output "queue_policy_queue_urls" {
+  description = "URLs of the queues whose policy this module manages, by queue key."
+  value       = { for k, p in aws_sqs_queue_policy.this : k => p.queue_url }
+}
+
+output "archive_arns" {
+  description = "Archive ARNs by archive name."
+  value       = { for k, a in aws_cloudwatch_event_archive.this : k => a.arn }
+}

@@ -1,0 +1,252 @@
+locals {
+  queue_mode = var.invocation_mode == "queue"
+  publish    = var.provisioned_concurrent_executions > 0 || var.snap_start
+
+  # AWS requires the buffer's visibility timeout to be >= 6x the function timeout (room for retries
+  # of a throttled batch); the default is exactly that, and a lower explicit value fails the plan.
+  visibility_timeout = coalesce(var.queue.visibility_timeout_seconds, 6 * var.timeout)
+
+  runtime_minor = tonumber(split(".", var.runtime)[1])
+
+  alarm_actions = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
+
+  base_statements = concat(
+    [
+      {
+        Sid      = "WriteOwnLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = ["${aws_cloudwatch_log_group.this.arn}:*"]
+      },
+      {
+        # The handler sends permanent failures to its DLQ at once; async mode's on-failure destination too.
+        Sid      = "SendToOwnDlq"
+        Effect   = "Allow"
+        Action   = ["sqs:GetQueueAttributes", "sqs:SendMessage"]
+        Resource = [aws_sqs_queue.dlq.arn]
+      },
+    ],
+    local.queue_mode ? [{
+      Sid      = "ConsumeBufferQueue"
+      Effect   = "Allow"
+      Action   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
+      Resource = [aws_sqs_queue.buffer[0].arn]
+    }] : [],
+    var.tracing_mode == "Active" ? [{
+      # X-Ray's write APIs have no resource-level permissions.
+      Sid      = "WriteTraces"
+      Effect   = "Allow"
+      Action   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+      Resource = ["*"]
+    }] : [],
+    var.sqs_kms_master_key_id == null ? [] : [{
+      Sid      = "UseQueueKey"
+      Effect   = "Allow"
+      Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      Resource = [var.sqs_kms_master_key_id]
+    }],
+    var.kms_key_arn == null ? [] : [{
+      Sid      = "DecryptEnvironment"
+      Effect   = "Allow"
+      Action   = ["kms:Decrypt"]
+      Resource = [var.kms_key_arn]
+    }],
+    [for s in var.policy_statements : merge(
+      {
+        Effect   = s.effect
+        Action   = s.actions
+        Resource = s.resources
+      },
+      s.sid == null ? {} : { Sid = s.sid },
+      length(s.conditions) == 0 ? {} : {
+        Condition = {
+          for test in distinct([for c in s.conditions : c.test]) : test => {
+            for c in s.conditions : c.variable => c.values if c.test == test
+          }
+        }
+      },
+    )],
+  )
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_338:Retention is a variable (default 30 days); a year of debug logs is a cost the user opts into.
+  #checkov:skip=CKV_AWS_158:KMS for logs is optional (log_kms_key_arn); CloudWatch Logs encrypts at rest by default.
+  name              = "/aws/lambda/${var.function_name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_iam_role" "this" {
+  name = "${var.function_name}-role"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = "${var.function_name}-least-privilege"
+  role   = aws_iam_role.this.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = local.base_statements })
+}
+
+resource "aws_iam_role_policy" "extra" {
+  for_each = var.policy_documents
+
+  name   = "${var.function_name}-${each.key}"
+  role   = aws_iam_role.this.id
+  policy = each.value
+}
+
+resource "aws_sqs_queue" "dlq" {
+  name                              = "${var.function_name}-dlq"
+  message_retention_seconds         = 1209600 # 14 days, the SQS maximum: time to investigate and redrive
+  sqs_managed_sse_enabled           = var.sqs_kms_master_key_id == null ? true : null
+  kms_master_key_id                 = var.sqs_kms_master_key_id
+  kms_data_key_reuse_period_seconds = var.sqs_kms_master_key_id == null ? null : 300
+  tags                              = var.tags
+}
+
+resource "aws_sqs_queue" "buffer" {
+  count = local.queue_mode ? 1 : 0
+
+  name                              = "${var.function_name}-buffer"
+  visibility_timeout_seconds        = local.visibility_timeout
+  message_retention_seconds         = var.queue.message_retention_seconds
+  sqs_managed_sse_enabled           = var.sqs_kms_master_key_id == null ? true : null
+  kms_master_key_id                 = var.sqs_kms_master_key_id
+  kms_data_key_reuse_period_seconds = var.sqs_kms_master_key_id == null ? null : 300
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq.arn
+    maxReceiveCount     = var.queue.max_receive_count
+  })
+  tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.visibility_timeout >= 6 * var.timeout
+      error_message = "queue.visibility_timeout_seconds must be at least 6x the function timeout (AWS requirement for SQS event source mappings)."
+    }
+  }
+}
+
+resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_117:The function only calls AWS APIs; a VPC adds NAT/endpoint cost and cold-start latency without isolating anything.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile the user owns; packages come from this repository's reproducible build.
+  #checkov:skip=CKV_AWS_115:Reserved concurrency is a variable; a default would fail on new accounts whose unreserved pool is at the minimum of 10.
+  #checkov:skip=CKV_AWS_173:Environment variables hold names and limits, no secrets; a customer key is optional (kms_key_arn).
+  function_name                  = var.function_name
+  description                    = var.description
+  role                           = aws_iam_role.this.arn
+  filename                       = var.filename
+  source_code_hash               = coalesce(var.source_code_hash, filebase64sha256(var.filename))
+  handler                        = var.handler
+  runtime                        = var.runtime
+  architectures                  = [var.architecture]
+  memory_size                    = var.memory_size
+  timeout                        = var.timeout
+  layers                         = var.layers
+  kms_key_arn                    = var.kms_key_arn
+  reserved_concurrent_executions = var.reserved_concurrent_executions
+  publish                        = local.publish
+
+  environment {
+    variables = merge(var.environment_variables, { DLQ_URL = aws_sqs_queue.dlq.url })
+  }
+
+  tracing_config {
+    mode = var.tracing_mode
+  }
+
+  # Failed asynchronous invocations land in the same DLQ as the handler's permanent failures.
+  dead_letter_config {
+    target_arn = aws_sqs_queue.dlq.arn
+  }
+
+  dynamic "snap_start" {
+    for_each = var.snap_start ? [1] : []
+    content {
+      apply_on = "PublishedVersions"
+    }
+  }
+
+  tags = var.tags
+
+  # The role's policy must exist before the first invocation, and the log group before the first log line
+  # (otherwise Lambda creates it without retention).
+  depends_on = [aws_iam_role_policy.this, aws_cloudwatch_log_group.this]
+
+  lifecycle {
+    precondition {
+      condition     = !(var.snap_start && var.provisioned_concurrent_executions > 0)
+      error_message = "snap_start and provisioned_concurrent_executions are mutually exclusive."
+    }
+    precondition {
+      condition     = !var.snap_start || local.runtime_minor >= 12
+      error_message = "SnapStart for Python needs python3.12 or later."
+    }
+  }
+}
+
+resource "aws_lambda_alias" "this" {
+  count = local.publish ? 1 : 0
+
+  name             = var.alias_name
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
+}
+
+resource "aws_lambda_provisioned_concurrency_config" "this" {
+  count = var.provisioned_concurrent_executions > 0 ? 1 : 0
+
+  function_name                     = aws_lambda_function.this.function_name
+  qualifier                         = aws_lambda_alias.this[0].name
+  provisioned_concurrent_executions = var.provisioned_concurrent_executions
+}
+
+locals {
+  # What events and the event source mapping invoke: the alias when versions are published.
+  invoke_target_arn = local.publish ? aws_lambda_alias.this[0].arn : aws_lambda_function.this.arn
+}
+
+resource "aws_lambda_event_source_mapping" "this" {
+  count = local.queue_mode ? 1 : 0
+
+  event_source_arn                   = aws_sqs_queue.buffer[0].arn
+  function_name                      = local.invoke_target_arn
+  enabled                            = var.queue.event_source_mapping_enabled
+  batch_size                         = var.queue.batch_size
+  maximum_batching_window_in_seconds = var.queue.maximum_batching_window_in_seconds
+  function_response_types            = ["ReportBatchItemFailures"]
+
+  dynamic "scaling_config" {
+    for_each = var.queue.maximum_concurrency == null ? [] : [var.queue.maximum_concurrency]
+    content {
+      maximum_concurrency = scaling_config.value
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.this]
+}
+
+resource "aws_lambda_function_event_invoke_config" "this" {
+  count = local.queue_mode ? 0 : 1
+
+  function_name                = aws_lambda_function.this.function_name
+  qualifier                    = local.publish ? aws_lambda_alias.this[0].name : null
+  maximum_retry_attempts       = var.async.maximum_retry_attempts
+  maximum_event_age_in_seconds = var.async.maximum_event_age_in_seconds
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.dlq.arn
+    }
+  }
+}

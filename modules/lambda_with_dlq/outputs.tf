@@ -1,0 +1,88 @@
+output "function_name" {
+  description = "Name of the function."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_arn" {
+  description = "Unqualified ARN of the function."
+  value       = aws_lambda_function.this.arn
+}
+
+output "invoke_target_arn" {
+  description = "ARN that events should invoke: the alias when versions are published, otherwise the function."
+  value       = local.invoke_target_arn
+}
+
+output "alias_arn" {
+  description = "ARN of the alias, or null when no version is published."
+  value       = local.publish ? aws_lambda_alias.this[0].arn : null
+}
+
+output "environment_variables" {
+  description = "The function's environment, including DLQ_URL."
+  value       = aws_lambda_function.this.environment[0].variables
+}
+
+output "role_policy_json" {
+  description = "The execution role's main inline policy (JSON): module statements plus policy_statements."
+  value       = aws_iam_role_policy.this.policy
+}
+
+output "role_name" {
+  description = "Name of the execution role (attach more policies to it if needed)."
+  value       = aws_iam_role.this.name
+}
+
+output "role_arn" {
+  description = "ARN of the execution role."
+  value       = aws_iam_role.this.arn
+}
+
+output "log_group_name" {
+  description = "Name of the function's log group."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "dlq_arn" {
+  description = "ARN of the function's dead-letter queue."
+  value       = aws_sqs_queue.dlq.arn
+}
+
+output "dlq_url" {
+  description = "URL of the function's dead-letter queue (the DLQ_URL environment variable)."
+  value       = aws_sqs_queue.dlq.url
+}
+
+output "dlq_name" {
+  description = "Name of the function's dead-letter queue."
+  value       = aws_sqs_queue.dlq.name
+}
+
+output "buffer_queue_arn" {
+  description = "ARN of the buffer queue (queue mode), or null."
+  value       = local.queue_mode ? aws_sqs_queue.buffer[0].arn : null
+}
+
+output "buffer_queue_url" {
+  description = "URL of the buffer queue (queue mode), or null."
+  value       = local.queue_mode ? aws_sqs_queue.buffer[0].url : null
+}
+
+output "buffer_queue_name" {
+  description = "Name of the buffer queue (queue mode), or null."
+  value       = local.queue_mode ? aws_sqs_queue.buffer[0].name : null
+}
+
+output "event_source_mapping_uuid" {
+  description = "UUID of the event source mapping (queue mode), or null."
+  value       = local.queue_mode ? aws_lambda_event_source_mapping.this[0].uuid : null
+}
+
+output "alarm_names" {
+  description = "Names of the CloudWatch alarms, by purpose."
+  value = merge(
+    { for k, a in aws_cloudwatch_metric_alarm.lambda : k => a.alarm_name },
+    { for a in aws_cloudwatch_metric_alarm.dlq_depth : "dlq_depth" => a.alarm_name },
+    { for a in aws_cloudwatch_metric_alarm.oldest_message_age : "oldest_message_age" => a.alarm_name },
+  )
+}

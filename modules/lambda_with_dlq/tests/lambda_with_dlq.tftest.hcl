@@ -1,0 +1,249 @@
+# Offline: a mocked aws provider plans and applies in memory. Defaults give the computed attributes
+# values the provider accepts (a bare mock produces random strings that are not ARNs).
+mock_provider "aws" {
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:role/mock-role"
+    }
+  }
+  mock_resource "aws_sqs_queue" {
+    defaults = {
+      arn = "arn:aws:sqs:eu-west-1:123456789012:mock-queue"
+      url = "https://sqs.eu-west-1.amazonaws.com/123456789012/mock-queue"
+    }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = {
+      arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/mock"
+    }
+  }
+  mock_resource "aws_lambda_function" {
+    defaults = {
+      arn           = "arn:aws:lambda:eu-west-1:123456789012:function:mock"
+      qualified_arn = "arn:aws:lambda:eu-west-1:123456789012:function:mock:1"
+      invoke_arn    = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:mock/invocations"
+      version       = "1"
+    }
+  }
+  mock_resource "aws_lambda_alias" {
+    defaults = {
+      arn = "arn:aws:lambda:eu-west-1:123456789012:function:mock:live"
+    }
+  }
+}
+
+variables {
+  function_name = "thumbs"
+  filename      = "tests/fixtures/handler.zip"
+  handler       = "fixture.app.handler"
+  timeout       = 20
+}
+
+run "queue_mode_defaults" {
+  assert {
+    condition     = aws_sqs_queue.buffer[0].visibility_timeout_seconds == 120
+    error_message = "The buffer's visibility timeout must default to 6x the function timeout."
+  }
+  assert {
+    condition     = jsondecode(aws_sqs_queue.buffer[0].redrive_policy).deadLetterTargetArn == aws_sqs_queue.dlq.arn
+    error_message = "The buffer must redrive to the function's DLQ."
+  }
+  assert {
+    condition     = jsondecode(aws_sqs_queue.buffer[0].redrive_policy).maxReceiveCount == 5
+    error_message = "maxReceiveCount must default to 5."
+  }
+  assert {
+    condition     = aws_sqs_queue.dlq.message_retention_seconds == 1209600 && aws_sqs_queue.dlq.sqs_managed_sse_enabled
+    error_message = "The DLQ keeps messages 14 days and is encrypted."
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.this[0].function_response_types == toset(["ReportBatchItemFailures"])
+    error_message = "The event source mapping must report batch item failures."
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.this[0].enabled
+    error_message = "The event source mapping is enabled by default."
+  }
+  assert {
+    condition     = aws_lambda_function.this.environment[0].variables["DLQ_URL"] == aws_sqs_queue.dlq.url
+    error_message = "DLQ_URL must point at the function's own DLQ."
+  }
+  assert {
+    condition     = aws_lambda_function.this.architectures[0] == "arm64" && aws_lambda_function.this.tracing_config[0].mode == "Active"
+    error_message = "Defaults: arm64, active tracing."
+  }
+  assert {
+    condition     = length(aws_lambda_function_event_invoke_config.this) == 0 && length(aws_lambda_alias.this) == 0
+    error_message = "Queue mode without publishing has no invoke config and no alias."
+  }
+  assert {
+    condition     = contains([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid], "ConsumeBufferQueue")
+    error_message = "The role must be allowed to consume its buffer queue."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource != ["*"] if s.Sid != "WriteTraces"
+    ])
+    error_message = "Only X-Ray statements may use a wildcard resource."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.dlq_depth[0].threshold == 0 && aws_cloudwatch_metric_alarm.dlq_depth[0].comparison_operator == "GreaterThanThreshold"
+    error_message = "The DLQ alarm fires on the first message."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.dlq_depth[0].dimensions["QueueName"] == aws_sqs_queue.dlq.name
+    error_message = "The DLQ alarm watches the DLQ."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.oldest_message_age[0].threshold == 900 && aws_cloudwatch_metric_alarm.oldest_message_age[0].metric_name == "ApproximateAgeOfOldestMessage"
+    error_message = "The backlog alarm watches the age of the oldest buffered message."
+  }
+  assert {
+    condition     = toset(keys(aws_cloudwatch_metric_alarm.lambda)) == toset(["errors", "throttles"])
+    error_message = "Queue mode alarms on errors and throttles."
+  }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.dlq_depth[0].alarm_actions) == 0
+    error_message = "No alarm actions without a topic."
+  }
+}
+
+run "queue_mode_tuned" {
+  variables {
+    queue = {
+      batch_size                         = 50
+      maximum_batching_window_in_seconds = 2
+      maximum_concurrency                = 5
+      visibility_timeout_seconds         = 300
+      event_source_mapping_enabled       = false
+    }
+    alarm_sns_topic_arn = "arn:aws:sns:eu-west-1:123456789012:alarms"
+    policy_statements = [{
+      sid       = "ReadUploads"
+      actions   = ["s3:GetObject"]
+      resources = ["arn:aws:s3:::bucket/uploads/*"]
+      conditions = [{
+        test     = "StringEquals"
+        variable = "s3:ExistingObjectTag/scan"
+        values   = ["clean"]
+      }]
+    }]
+  }
+
+  assert {
+    condition     = aws_sqs_queue.buffer[0].visibility_timeout_seconds == 300
+    error_message = "An explicit visibility timeout above 6x is kept."
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.this[0].scaling_config[0].maximum_concurrency == 5
+    error_message = "maximum_concurrency goes to the scaling config."
+  }
+  assert {
+    condition     = !aws_lambda_event_source_mapping.this[0].enabled
+    error_message = "The mapping can be created disabled (pause a consumer)."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.dlq_depth[0].alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:alarms"])
+    error_message = "Alarms notify the given topic."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if try(s.Sid, "") == "ReadUploads"
+    ]).Condition.StringEquals["s3:ExistingObjectTag/scan"] == ["clean"]
+    error_message = "Caller statements keep their conditions."
+  }
+}
+
+run "visibility_timeout_below_six_times_is_rejected" {
+  command = plan
+  variables {
+    queue = { visibility_timeout_seconds = 119 }
+  }
+  expect_failures = [aws_sqs_queue.buffer]
+}
+
+run "async_mode" {
+  variables {
+    invocation_mode = "async"
+    async           = { maximum_retry_attempts = 1, maximum_event_age_in_seconds = 600 }
+  }
+
+  assert {
+    condition     = length(aws_sqs_queue.buffer) == 0 && length(aws_lambda_event_source_mapping.this) == 0
+    error_message = "Async mode has no buffer queue and no mapping."
+  }
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.this[0].destination_config[0].on_failure[0].destination == aws_sqs_queue.dlq.arn
+    error_message = "Failed async events go to the DLQ."
+  }
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.this[0].maximum_retry_attempts == 1 && aws_lambda_function_event_invoke_config.this[0].maximum_event_age_in_seconds == 600
+    error_message = "Retry settings are passed through."
+  }
+  assert {
+    condition     = contains(keys(aws_cloudwatch_metric_alarm.lambda), "destination_delivery_failures") && length(aws_cloudwatch_metric_alarm.oldest_message_age) == 0
+    error_message = "Async mode alarms on destination delivery failures, not on a buffer."
+  }
+}
+
+run "snap_start_publishes_an_alias" {
+  variables {
+    snap_start = true
+  }
+  assert {
+    condition     = aws_lambda_function.this.publish && aws_lambda_function.this.snap_start[0].apply_on == "PublishedVersions"
+    error_message = "SnapStart publishes versions."
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.this[0].function_name == aws_lambda_alias.this[0].arn
+    error_message = "The mapping invokes the alias when versions are published."
+  }
+}
+
+run "provisioned_concurrency_on_alias" {
+  variables {
+    provisioned_concurrent_executions = 2
+  }
+  assert {
+    condition     = aws_lambda_provisioned_concurrency_config.this[0].qualifier == "live"
+    error_message = "Provisioned concurrency is configured on the alias."
+  }
+}
+
+run "snap_start_and_provisioned_concurrency_are_exclusive" {
+  command = plan
+  variables {
+    snap_start                        = true
+    provisioned_concurrent_executions = 2
+  }
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "snap_start_needs_python_312" {
+  command = plan
+  variables {
+    snap_start = true
+    runtime    = "python3.11"
+  }
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "invalid_inputs_fail_validation" {
+  command = plan
+  variables {
+    architecture = "sparc"
+    memory_size  = 64
+    queue        = { maximum_concurrency = 1 }
+  }
+  expect_failures = [var.architecture, var.memory_size, var.queue]
+}
+
+run "alarms_can_be_turned_off" {
+  variables {
+    alarms = { enabled = false }
+  }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.dlq_depth) + length(aws_cloudwatch_metric_alarm.lambda) + length(aws_cloudwatch_metric_alarm.oldest_message_age) == 0
+    error_message = "alarms.enabled = false creates no alarm."
+  }
+}

@@ -1,0 +1,298 @@
+variable "function_name" {
+  description = "Name of the Lambda function; also the prefix of its queues, role, log group and alarms."
+  type        = string
+
+  validation {
+    # Leaves room for the "-buffer"/"-dlq" suffixes within SQS's 80 characters and IAM's 64 for the role.
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,56}$", var.function_name))
+    error_message = "function_name must be 1-56 characters of letters, digits, '-' or '_'."
+  }
+}
+
+variable "description" {
+  description = "Description of the function."
+  type        = string
+  default     = ""
+}
+
+variable "filename" {
+  description = "Path to the deployment package (zip). Its SHA-256 decides when the code is updated."
+  type        = string
+}
+
+variable "source_code_hash" {
+  description = "Base64 SHA-256 of the package; null computes it from `filename`."
+  type        = string
+  default     = null
+}
+
+variable "handler" {
+  description = "Handler in module.function form, e.g. `image_resizer.app.handler`."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_.]*\\.[A-Za-z_][A-Za-z0-9_]*$", var.handler))
+    error_message = "handler must look like package.module.function."
+  }
+}
+
+variable "runtime" {
+  description = "Python runtime identifier."
+  type        = string
+  default     = "python3.13"
+
+  validation {
+    condition     = can(regex("^python3\\.(9|1[0-9])$", var.runtime))
+    error_message = "runtime must be a Python runtime such as python3.13."
+  }
+}
+
+variable "architecture" {
+  description = "Instruction set: arm64 or x86_64."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be arm64 or x86_64."
+  }
+}
+
+variable "memory_size" {
+  description = "Memory in MB (128-10240)."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240
+    error_message = "memory_size must be between 128 and 10240 MB."
+  }
+}
+
+variable "timeout" {
+  description = "Function timeout in seconds (1-900)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.timeout >= 1 && var.timeout <= 900
+    error_message = "timeout must be between 1 and 900 seconds."
+  }
+}
+
+variable "environment_variables" {
+  description = "Environment variables of the function. DLQ_URL (this module's DLQ) is always added."
+  type        = map(string)
+  default     = {}
+}
+
+variable "layers" {
+  description = "Layer version ARNs, at most 5."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.layers) <= 5
+    error_message = "A function can use at most 5 layers."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "KMS key ARN that encrypts the environment variables; null uses the AWS managed key."
+  type        = string
+  default     = null
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing mode: Active or PassThrough."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "tracing_mode must be Active or PassThrough."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function's log group, in days."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "KMS key ARN for the log group; null uses CloudWatch Logs' default encryption."
+  type        = string
+  default     = null
+}
+
+variable "sqs_kms_master_key_id" {
+  description = "KMS key id or ARN for the buffer queue and DLQ; null uses SQS-managed SSE."
+  type        = string
+  default     = null
+}
+
+variable "policy_statements" {
+  description = "Extra IAM statements for the execution role (least privilege: name the resources)."
+  type = list(object({
+    sid       = optional(string)
+    effect    = optional(string, "Allow")
+    actions   = list(string)
+    resources = list(string)
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for s in var.policy_statements : contains(["Allow", "Deny"], s.effect)])
+    error_message = "Each statement's effect must be Allow or Deny."
+  }
+}
+
+variable "policy_documents" {
+  description = "Extra IAM policy documents (JSON) attached to the role as inline policies, keyed by a name known at plan time, e.g. the idempotency_table module's policy_json."
+  type        = map(string)
+  default     = {}
+}
+
+variable "invocation_mode" {
+  description = "queue: EventBridge -> buffer queue -> event source mapping (recommended). async: EventBridge invokes the function directly."
+  type        = string
+  default     = "queue"
+
+  validation {
+    condition     = contains(["queue", "async"], var.invocation_mode)
+    error_message = "invocation_mode must be queue or async."
+  }
+}
+
+variable "queue" {
+  description = "Queue mode settings: buffer queue and event source mapping. visibility_timeout_seconds defaults to 6x the function timeout and may not be lower."
+  type = object({
+    batch_size                         = optional(number, 10)
+    maximum_batching_window_in_seconds = optional(number, 0)
+    maximum_concurrency                = optional(number)
+    visibility_timeout_seconds         = optional(number)
+    message_retention_seconds          = optional(number, 345600)
+    max_receive_count                  = optional(number, 5)
+    event_source_mapping_enabled       = optional(bool, true)
+  })
+  default = {}
+
+  validation {
+    condition     = var.queue.batch_size >= 1 && var.queue.batch_size <= 10000 && (var.queue.batch_size <= 10 || var.queue.maximum_batching_window_in_seconds >= 1)
+    error_message = "queue.batch_size must be 1-10000; above 10 it needs maximum_batching_window_in_seconds >= 1."
+  }
+
+  validation {
+    condition     = var.queue.maximum_batching_window_in_seconds >= 0 && var.queue.maximum_batching_window_in_seconds <= 300
+    error_message = "queue.maximum_batching_window_in_seconds must be 0-300."
+  }
+
+  validation {
+    condition     = var.queue.maximum_concurrency == null ? true : var.queue.maximum_concurrency >= 2 && var.queue.maximum_concurrency <= 1000
+    error_message = "queue.maximum_concurrency must be between 2 and 1000."
+  }
+
+  validation {
+    condition     = var.queue.max_receive_count >= 1 && var.queue.max_receive_count <= 1000
+    error_message = "queue.max_receive_count must be 1-1000."
+  }
+
+  validation {
+    condition     = var.queue.visibility_timeout_seconds == null ? true : var.queue.visibility_timeout_seconds >= 0 && var.queue.visibility_timeout_seconds <= 43200
+    error_message = "queue.visibility_timeout_seconds must be 0-43200."
+  }
+}
+
+variable "async" {
+  description = "Async mode settings: retries and maximum event age before the event goes to the DLQ."
+  type = object({
+    maximum_retry_attempts       = optional(number, 2)
+    maximum_event_age_in_seconds = optional(number, 3600)
+  })
+  default = {}
+
+  validation {
+    condition     = var.async.maximum_retry_attempts >= 0 && var.async.maximum_retry_attempts <= 2
+    error_message = "async.maximum_retry_attempts must be 0-2."
+  }
+
+  validation {
+    condition     = var.async.maximum_event_age_in_seconds >= 60 && var.async.maximum_event_age_in_seconds <= 21600
+    error_message = "async.maximum_event_age_in_seconds must be 60-21600."
+  }
+}
+
+variable "reserved_concurrent_executions" {
+  description = "Reserved concurrency; null leaves the function on the unreserved pool."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.reserved_concurrent_executions == null ? true : var.reserved_concurrent_executions >= 0
+    error_message = "reserved_concurrent_executions must be >= 0."
+  }
+}
+
+variable "provisioned_concurrent_executions" {
+  description = "Provisioned concurrency on the published alias; 0 turns it off. Excludes snap_start."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.provisioned_concurrent_executions >= 0
+    error_message = "provisioned_concurrent_executions must be >= 0."
+  }
+}
+
+variable "snap_start" {
+  description = "Enable SnapStart on published versions (Python 3.12+). Excludes provisioned concurrency."
+  type        = bool
+  default     = false
+}
+
+variable "alias_name" {
+  description = "Name of the alias that points at the published version when provisioned concurrency or SnapStart is on."
+  type        = string
+  default     = "live"
+}
+
+variable "alarms" {
+  description = "CloudWatch alarms: DLQ depth > 0, errors, throttles, oldest buffered message (queue mode), destination delivery failures (async mode)."
+  type = object({
+    enabled                           = optional(bool, true)
+    period_seconds                    = optional(number, 300)
+    evaluation_periods                = optional(number, 1)
+    errors_threshold                  = optional(number, 0)
+    throttles_threshold               = optional(number, 0)
+    oldest_message_age_threshold_secs = optional(number, 900)
+  })
+  default = {}
+
+  validation {
+    condition     = var.alarms.period_seconds >= 60 && var.alarms.period_seconds % 60 == 0
+    error_message = "alarms.period_seconds must be a multiple of 60."
+  }
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic notified when an alarm fires or recovers; null creates alarms without actions."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags for every resource the module creates."
+  type        = map(string)
+  default     = {}
+}

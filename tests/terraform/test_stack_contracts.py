@@ -1,0 +1,120 @@
+"""The root stack sets what docs/contracts.md promises the handlers, and the example package is current."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+
+from tools.terraform.example_zip import SOURCE, TARGET
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _contract_env_vars() -> list[str]:
+    text = (ROOT / "docs/contracts.md").read_text()
+    section = text.split("## Environment variables", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `([A-Z_]+)` \|", section, re.MULTILINE)
+
+
+def test_every_contract_environment_variable_is_set() -> None:
+    names = _contract_env_vars()
+    assert len(names) >= 10, "could not read the environment table of docs/contracts.md"
+    stack = (ROOT / "main.tf").read_text() + (ROOT / "modules/lambda_with_dlq/main.tf").read_text()
+    missing = [name for name in names if not re.search(rf"\b{name}\s*=", stack)]
+    assert missing == []
+
+
+def test_handlers_and_artifacts_follow_the_contract() -> None:
+    stack = (ROOT / "main.tf").read_text()
+    assert 'handler       = "${each.key}.app.handler"' in stack
+    assert 'filename      = "${local.artifacts_dir}/functions/${each.key}.zip"' in stack
+    assert '"${local.artifacts_dir}/layers/pillow.zip"' in stack
+    for consumer in ("image_resizer", "metadata_extractor", "search_indexer"):
+        assert re.search(rf"^    {consumer} = \{{", stack, re.MULTILINE), consumer
+
+
+def test_example_package_matches_its_source(tmp_path: Path) -> None:
+    with zipfile.ZipFile(TARGET) as archive:
+        packaged = {name: archive.read(name) for name in archive.namelist()}
+    sources = {p.relative_to(SOURCE).as_posix(): p.read_bytes() for p in SOURCE.rglob("*.py")}
+    assert packaged == sources, "rebuild with `python -m tools.terraform.example_zip`"
+
+
+def test_example_handler_reports_only_bad_records() -> None:
+    namespace: dict = {}
+    exec(compile((SOURCE / "app.py").read_text(), "app.py", "exec"), namespace)  # noqa: S102 - the example's own code
+    event = {
+        "Records": [
+            {"messageId": "ok", "body": json.dumps({"detail-type": "Order Placed", "detail": {"order": 1}})},
+            {"messageId": "bad", "body": "not json"},
+        ]
+    }
+    assert namespace["handler"](event, None) == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
+
+
+def _cli_config(tmp_path: Path, mirror: Path) -> subprocess.CompletedProcess[str]:
+    out = tmp_path / "cli.tfrc"
+    return subprocess.run(
+        [str(ROOT / "tools/terraform/cli_config.sh")],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "TF_PLUGIN_MIRROR": str(mirror),
+            "TF_CLI_CONFIG_OUT": str(out),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_cli_config_points_at_the_mirror(tmp_path: Path) -> None:
+    mirror = tmp_path / "mirror"
+    (mirror / "registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64").mkdir(parents=True)
+    result = _cli_config(tmp_path, mirror)
+    assert result.returncode == 0, result.stderr
+    config = Path(result.stdout.strip()).read_text()
+    assert f'path    = "{mirror}"' in config
+    assert 'exclude = ["registry.terraform.io/hashicorp/aws"]' in config
+
+
+def test_cli_config_rejects_a_mirror_without_the_provider(tmp_path: Path) -> None:
+    result = _cli_config(tmp_path, tmp_path / "empty")
+    assert result.returncode == 1
+    assert "has no registry.terraform.io/hashicorp/aws" in result.stderr
+
+
+def _unquote(value: object) -> object:
+    return json.loads(value) if isinstance(value, str) and value.startswith('"') else value
+
+
+def test_search_index_table_matches_the_indexer_schema() -> None:
+    from search_indexer.table_schema import TABLE_SCHEMA
+    from tools.terraform.hcl_scan import blocks_of
+
+    (table,) = blocks_of((ROOT / "main.tf").read_text(), r'^resource "aws_dynamodb_table" "search_index" \{')
+    assert _unquote(table["billing_mode"]) == TABLE_SCHEMA["BillingMode"]
+    assert [{"AttributeName": _unquote(table["hash_key"]), "KeyType": "HASH"}] == TABLE_SCHEMA["KeySchema"]
+    attributes = [
+        {"AttributeName": _unquote(a["name"]), "AttributeType": _unquote(a["type"])} for a in table["attribute"]
+    ]
+    assert sorted(attributes, key=str) == sorted(TABLE_SCHEMA["AttributeDefinitions"], key=str)
+    indexes = [
+        {
+            "IndexName": _unquote(g["name"]),
+            "KeySchema": [
+                {"AttributeName": _unquote(g["hash_key"]), "KeyType": "HASH"},
+                {"AttributeName": _unquote(g["range_key"]), "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": _unquote(g["projection_type"])},
+        }
+        for g in table["global_secondary_index"]
+    ]
+    assert sorted(indexes, key=str) == sorted(TABLE_SCHEMA["GlobalSecondaryIndexes"], key=str)
+    (ttl,) = table["ttl"]
+    assert {"AttributeName": _unquote(ttl["attribute_name"]), "Enabled": ttl["enabled"] == "true"} == TABLE_SCHEMA[
+        "TimeToLiveSpecification"
+    ]

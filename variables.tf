@@ -1,0 +1,314 @@
+variable "aws_region" {
+  description = "Region to deploy to; null uses AWS_REGION / the profile's region."
+  type        = string
+  default     = null
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name (functions, queues, tables, bus, rules, bucket prefix)."
+  type        = string
+  default     = "image-pipeline"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,27}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-29 lowercase letters, digits or '-', starting with a letter."
+  }
+}
+
+variable "bucket_name" {
+  description = "Name of the images bucket; null generates a unique name from name_prefix."
+  type        = string
+  default     = null
+}
+
+variable "force_destroy" {
+  description = "Let `terraform destroy` delete the bucket with its objects (demos, emulator runs). Keep false in production."
+  type        = bool
+  default     = false
+}
+
+variable "upload_prefix" {
+  description = "Key prefix of uploads (objects are uploads/<owner>/...). Only this prefix triggers the consumers."
+  type        = string
+  default     = "uploads/"
+
+  validation {
+    condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.upload_prefix))
+    error_message = "upload_prefix must be a non-empty folder-like prefix ending with '/'."
+  }
+}
+
+variable "thumbnail_prefix" {
+  description = "Key prefix where thumbnails are written; must not overlap the upload prefix."
+  type        = string
+  default     = "thumbnails/"
+
+  validation {
+    condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.thumbnail_prefix))
+    error_message = "thumbnail_prefix must be a non-empty folder-like prefix ending with '/'."
+  }
+}
+
+variable "metadata_prefix" {
+  description = "Key prefix where metadata documents are written; must not overlap the upload prefix."
+  type        = string
+  default     = "metadata/"
+
+  validation {
+    condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.metadata_prefix))
+    error_message = "metadata_prefix must be a non-empty folder-like prefix ending with '/'."
+  }
+}
+
+variable "noncurrent_version_expiration_days" {
+  description = "Days after which overwritten or deleted object versions are removed."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.noncurrent_version_expiration_days >= 1
+    error_message = "noncurrent_version_expiration_days must be >= 1."
+  }
+}
+
+variable "artifacts_dir" {
+  description = "Directory with the output of `make build` (functions/<name>.zip, layers/pillow.zip); null means dist/ next to this stack."
+  type        = string
+  default     = null
+}
+
+variable "lambda_runtime" {
+  description = "Python runtime of the functions and the Pillow layer (must match the build's LAMBDA_RUNTIME)."
+  type        = string
+  default     = "python3.13"
+
+  validation {
+    condition     = can(regex("^python3\\.(1[0-9])$", var.lambda_runtime))
+    error_message = "lambda_runtime must be python3.10 or later, e.g. python3.13."
+  }
+}
+
+variable "lambda_architecture" {
+  description = "Architecture of the functions and the Pillow layer (must match the build's LAMBDA_ARCH): arm64 or x86_64."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be arm64 or x86_64."
+  }
+}
+
+variable "use_public_powertools_layer" {
+  description = "Attach AWS's public Powertools for AWS Lambda (Python) V3 layer. Turn off where it cannot be resolved (emulators) or when the functions bundle Powertools."
+  type        = bool
+  default     = true
+}
+
+variable "powertools_layer_version" {
+  description = "Version number of the public layer AWSLambdaPowertoolsPythonV3-<runtime>-<arch> (docs/terraform.md says which Powertools release it is)."
+  type        = number
+  default     = 27
+
+  validation {
+    condition     = var.powertools_layer_version >= 1 && floor(var.powertools_layer_version) == var.powertools_layer_version
+    error_message = "powertools_layer_version must be a positive integer."
+  }
+}
+
+variable "extra_layer_arns" {
+  description = "More layer version ARNs for every function (e.g. a Powertools layer you publish yourself)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.extra_layer_arns) <= 3
+    error_message = "At most 3 extra layers (Lambda allows 5 including Pillow and Powertools)."
+  }
+}
+
+variable "thumbnail_sizes" {
+  description = "Long-edge sizes of the thumbnails, in pixels."
+  type        = list(number)
+  default     = [512, 256, 128, 64]
+
+  validation {
+    condition     = length(var.thumbnail_sizes) >= 1 && length(var.thumbnail_sizes) <= 10 && alltrue([for s in var.thumbnail_sizes : s >= 16 && s <= 4096 && floor(s) == s])
+    error_message = "thumbnail_sizes must hold 1-10 whole sizes between 16 and 4096."
+  }
+}
+
+variable "thumbnail_format" {
+  description = "Thumbnail encoding: webp or jpeg."
+  type        = string
+  default     = "webp"
+
+  validation {
+    condition     = contains(["webp", "jpeg"], var.thumbnail_format)
+    error_message = "thumbnail_format must be webp or jpeg."
+  }
+}
+
+variable "max_object_bytes" {
+  description = "Objects larger than this are rejected before download."
+  type        = number
+  default     = 52428800
+
+  validation {
+    condition     = var.max_object_bytes >= 1
+    error_message = "max_object_bytes must be positive."
+  }
+}
+
+variable "max_image_pixels" {
+  description = "Images with more pixels are rejected before decoding (decompression bombs)."
+  type        = number
+  default     = 50000000
+
+  validation {
+    condition     = var.max_image_pixels >= 1
+    error_message = "max_image_pixels must be positive."
+  }
+}
+
+variable "include_gps_coordinates" {
+  description = "Include GPS coordinates in extracted metadata (off: avatars must not reveal where people live)."
+  type        = bool
+  default     = false
+}
+
+variable "log_level" {
+  description = "Powertools log level."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch metrics namespace of the consumers."
+  type        = string
+  default     = "ImagePipeline"
+}
+
+variable "log_retention_days" {
+  description = "Retention of the functions' log groups, in days."
+  type        = number
+  default     = 30
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing mode of the functions: Active or PassThrough."
+  type        = string
+  default     = "Active"
+}
+
+variable "idempotency_ttl_seconds" {
+  description = "How long a completed idempotency record suppresses duplicates."
+  type        = number
+  default     = 86400
+
+  validation {
+    condition     = var.idempotency_ttl_seconds >= 60
+    error_message = "idempotency_ttl_seconds must be >= 60."
+  }
+}
+
+variable "image_resizer" {
+  description = "Function and queue settings of the image_resizer consumer."
+  type = object({
+    memory_size                        = optional(number, 1024)
+    timeout                            = optional(number, 60)
+    batch_size                         = optional(number, 5)
+    maximum_batching_window_in_seconds = optional(number, 0)
+    maximum_concurrency                = optional(number, 10)
+    max_receive_count                  = optional(number, 5)
+    reserved_concurrent_executions     = optional(number)
+    provisioned_concurrent_executions  = optional(number, 0)
+    snap_start                         = optional(bool, false)
+  })
+  default = {}
+}
+
+variable "metadata_extractor" {
+  description = "Function and queue settings of the metadata_extractor consumer."
+  type = object({
+    memory_size                        = optional(number, 1024)
+    timeout                            = optional(number, 60)
+    batch_size                         = optional(number, 5)
+    maximum_batching_window_in_seconds = optional(number, 0)
+    maximum_concurrency                = optional(number, 10)
+    max_receive_count                  = optional(number, 5)
+    reserved_concurrent_executions     = optional(number)
+    provisioned_concurrent_executions  = optional(number, 0)
+    snap_start                         = optional(bool, false)
+  })
+  default = {}
+}
+
+variable "search_indexer" {
+  description = "Function and queue settings of the search_indexer consumer."
+  type = object({
+    memory_size                        = optional(number, 256)
+    timeout                            = optional(number, 30)
+    batch_size                         = optional(number, 10)
+    maximum_batching_window_in_seconds = optional(number, 0)
+    maximum_concurrency                = optional(number, 5)
+    max_receive_count                  = optional(number, 5)
+    reserved_concurrent_executions     = optional(number)
+    provisioned_concurrent_executions  = optional(number, 0)
+    snap_start                         = optional(bool, false)
+  })
+  default = {}
+}
+
+variable "event_source_mapping_enabled" {
+  description = "Create the consumers' event source mappings enabled. false pauses every consumer (messages wait in the buffers); emulator runs use false and poll the queues themselves."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic for alarm notifications; null creates the alarms without actions."
+  type        = string
+  default     = null
+}
+
+variable "enable_upload_archive" {
+  description = "Archive this bucket's S3 events on the default bus so uploads can be replayed."
+  type        = bool
+  default     = false
+}
+
+variable "enable_results_archive" {
+  description = "Archive the domain events on the results bus so the search index can be rebuilt by replay."
+  type        = bool
+  default     = false
+}
+
+variable "archive_retention_days" {
+  description = "Retention of the archives, in days (0 = forever)."
+  type        = number
+  default     = 14
+}
+
+variable "enable_schema_discovery" {
+  description = "Run EventBridge schema discovery on the results bus (costs per event ingested; JSON Schemas are in schemas/ anyway)."
+  type        = bool
+  default     = false
+}
+
+variable "deletion_protection" {
+  description = "Protect the DynamoDB tables from deletion."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags for every resource (provider default_tags)."
+  type        = map(string)
+  default     = {}
+}
