@@ -25,8 +25,11 @@ def clear_process_caches() -> None:
     from image_resizer.settings import resizer_settings
     from metadata_extractor.settings import extractor_settings
 
+    from search_indexer.service import _settings as indexer_settings
+
     resizer_settings.cache_clear()
     extractor_settings.cache_clear()
+    indexer_settings.cache_clear()
 
 
 @pytest.fixture
@@ -43,6 +46,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
         monkeypatch.setenv("IDEMPOTENCY_TABLE", resources.idempotency_table)
         monkeypatch.setenv("DLQ_URL", resources.dlq_url)
         monkeypatch.setenv("RESULTS_BUS_NAME", resources.results_bus)
+        monkeypatch.setenv("SEARCH_INDEX_TABLE", resources.search_index_table)
         yield resources
     clear_process_caches()
 

@@ -118,7 +118,10 @@ class ConsumerHandler(Generic[EventT]):
             with logger.append_context_keys(**_log_keys(model)):
                 token = uuid.uuid4().hex
                 assert self._run_idempotently is not None
-                result = self._run_idempotently(request={"identity": model.identity}, model=model, token=token)
+                # The consumer is part of the key so functions sharing one table (or one test process) never
+                # see each other's records, whatever AWS_LAMBDA_FUNCTION_NAME says.
+                request = {"identity": f"{self.consumer}:{model.identity}"}
+                result = self._run_idempotently(request=request, model=model, token=token)
                 duplicate = result.get("_run") != token
                 self._report_success(model, result, duplicate, started)
                 return Outcome("duplicate" if duplicate else "processed", model.identity, result)

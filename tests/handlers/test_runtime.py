@@ -141,3 +141,11 @@ def test_missing_configuration_fails_loudly(process, monkeypatch, aws, lambda_co
     core_settings.cache_clear()
     with pytest.raises(RuntimeError, match="DLQ_URL"):
         ConsumerHandler(consumer="x", process=process)(created("uploads/u1/a.jpg"), lambda_context)
+
+
+def test_consumers_sharing_a_table_do_not_share_records(aws, lambda_context) -> None:
+    first, second = RecordingProcess(), RecordingProcess()
+    event = created("uploads/u1/a.jpg")
+    assert ConsumerHandler(consumer="one", process=first)(event, lambda_context)["status"] == "processed"
+    assert ConsumerHandler(consumer="two", process=second)(event, lambda_context)["status"] == "processed"
+    assert first.calls == second.calls == ["uploads/u1/a.jpg"]

@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 
 REGION = "us-east-1"
+ACCOUNT = "123456789012"
 
 
 @dataclass
@@ -18,7 +19,7 @@ class PipelineResources:
     dlq_url: str
     results_bus: str
     results_queue_url: str
-    search_index_table: str | None = None
+    search_index_table: str
 
     # -- reading back what handlers did ----------------------------------------------------------------------
     def dlq_messages(self) -> list[dict[str, Any]]:
@@ -44,7 +45,10 @@ class PipelineResources:
             if not batch:
                 return events
             for message in batch:
-                events.append(json.loads(message["Body"]))
+                event = json.loads(message["Body"])
+                # EventBridge, not our code, writes the envelope; moto leaves out `account`, AWS never does.
+                event.setdefault("account", ACCOUNT)
+                events.append(event)
                 sqs.delete_message(QueueUrl=self.results_queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def keys(self, prefix: str = "") -> list[str]:
@@ -84,7 +88,12 @@ def create_pipeline_resources(*, versioned: bool = True, prefix: str = "test") -
     ]
     events.put_rule(Name=f"{prefix}-tap", EventBusName=bus, EventPattern=json.dumps({"source": ["image-pipeline"]}))
     events.put_targets(Rule=f"{prefix}-tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": results_queue_arn}])
+    from search_indexer.table_schema import create_table
+
+    search_index_table = f"{prefix}-search-index"
+    create_table(dynamodb, search_index_table)
     return PipelineResources(
+        search_index_table=search_index_table,
         bucket=bucket,
         idempotency_table=table,
         dlq_url=dlq_url,

@@ -1,0 +1,161 @@
+"""The five event types the indexer consumes, parsed into one typed model.
+
+S3 `Object Created` / `Object Deleted` are parsed by consumer_core (key decoding, emulator tolerance); the
+pipeline's own domain events (schemas/image-pipeline/*.v1.json) are checked here for the fields the index needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from consumer_core.errors import PermanentError
+from search_indexer import sequencer as seqs
+from search_indexer.layout import KeyLayoutError, item_pk, owner_of
+
+S3_SOURCE = "aws.s3"
+PIPELINE_SOURCE = "image-pipeline"
+SUPPORTED_MAJOR = "1"
+
+CREATED = "Object Created"
+DELETED = "Object Deleted"
+THUMBNAILS = "Thumbnails Generated"
+METADATA = "Image Metadata Extracted"
+REJECTED = "Image Rejected"
+DOMAIN_TYPES = frozenset({THUMBNAILS, METADATA, REJECTED})
+
+# S3 `deletion-type` of a delete that removes one version only (other versions may still be current).
+PERMANENTLY_DELETED = "Permanently Deleted"
+
+
+@dataclass(frozen=True)
+class IndexEvent:
+    detail_type: str
+    bucket: str
+    key: str
+    owner: str
+    version_id: str | None
+    sequencer: str  # normalised: upper case, left-padded (search_indexer.sequencer)
+    event_time: str  # when S3 recorded the object change (the upload time for Object Created)
+    size: int | None = None
+    etag: str | None = None
+    deletion_type: str | None = None
+    thumbnails: tuple[dict[str, Any], ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata_key: str | None = None
+    consumer: str | None = None
+    reason: str | None = None
+    message: str | None = None
+
+    @property
+    def pk(self) -> str:
+        return item_pk(self.bucket, self.key)
+
+    @property
+    def is_version_delete(self) -> bool:
+        """A permanent delete of one named version: the key itself may still have a current version."""
+        return self.detail_type == DELETED and self.deletion_type == PERMANENTLY_DELETED and bool(self.version_id)
+
+    @property
+    def derived_keys(self) -> tuple[str, ...]:
+        """S3 keys this event reports as written (outputs to delete with the image)."""
+        keys = [t["key"] for t in self.thumbnails]
+        if self.metadata_key:
+            keys.append(self.metadata_key)
+        return tuple(keys)
+
+    @property
+    def identity(self) -> str:
+        """Idempotency key: one per (event type, object change[, consumer]); never the EventBridge event id."""
+        ident = (
+            f"{self.detail_type}:s3://{self.bucket}/{quote(self.key, safe='/')}"
+            f"?sequencer={self.sequencer}&version={self.version_id or ''}"
+        )
+        return f"{ident}&consumer={self.consumer}" if self.consumer else ident
+
+
+def parse_index_event(event: Any, s3_parser: Callable[[Any], Any] | None = None) -> IndexEvent:
+    """Parse any event the indexer consumes; malformed or foreign events raise PermanentError."""
+    if not isinstance(event, dict):
+        raise PermanentError("invalid_event", f"event must be a JSON object, got {type(event).__name__}")
+    source, detail_type = event.get("source"), event.get("detail-type")
+    if source == S3_SOURCE and detail_type in (CREATED, DELETED):
+        return _from_s3(event, s3_parser)
+    if source == PIPELINE_SOURCE and detail_type in DOMAIN_TYPES:
+        return _from_domain(event)
+    raise PermanentError("unsupported_event", f"the search indexer does not consume {source!r} {detail_type!r}")
+
+
+def _from_s3(event: dict[str, Any], s3_parser: Callable[[Any], Any] | None) -> IndexEvent:
+    if s3_parser is None:
+        from consumer_core.events import parse_s3_event as s3_parser
+    s3 = s3_parser(event)
+    return IndexEvent(
+        detail_type=s3.detail_type,
+        bucket=s3.bucket,
+        key=s3.key,
+        owner=_owner(s3.key),
+        version_id=s3.version_id,
+        sequencer=_sequencer(s3.sequencer),
+        event_time=s3.event_time,
+        size=s3.size,
+        etag=s3.etag,
+        deletion_type=s3.deletion_type,
+    )
+
+
+def _from_domain(event: dict[str, Any]) -> IndexEvent:
+    detail_type = event["detail-type"]
+    detail = _require(event, "detail", dict)
+    version = str(_require(detail, "schema_version", str))
+    if version.split(".")[0] != SUPPORTED_MAJOR:
+        raise PermanentError("unsupported_event", f"{detail_type} schema_version {version} is not 1.x")
+    obj = _require(detail, "object", dict)
+    bucket, key = _require(obj, "bucket", str), _require(obj, "key", str)
+    common: dict[str, Any] = {
+        "detail_type": detail_type,
+        "bucket": bucket,
+        "key": key,
+        "owner": _owner(key),
+        "version_id": obj.get("version_id") or None,
+        "sequencer": _sequencer(obj.get("sequencer")),
+        "event_time": _require(obj, "event_time", str),
+    }
+    if detail_type == THUMBNAILS:
+        thumbnails = _require(detail, "thumbnails", list)
+        if not thumbnails or not all(isinstance(t, dict) and isinstance(t.get("key"), str) for t in thumbnails):
+            raise PermanentError("invalid_event", "thumbnails must be a non-empty list of objects with a key")
+        return IndexEvent(**common, thumbnails=tuple(thumbnails))
+    if detail_type == METADATA:
+        metadata = _require(detail, "metadata", dict)
+        _require(metadata, "sha256", str)
+        return IndexEvent(**common, metadata=metadata, metadata_key=_require(detail, "metadata_key", str))
+    return IndexEvent(
+        **common,
+        consumer=_require(detail, "consumer", str),
+        reason=_require(detail, "reason", str),
+        message=str(detail.get("message") or ""),
+    )
+
+
+def _require(container: dict[str, Any], name: str, kind: type) -> Any:
+    value = container.get(name)
+    if not isinstance(value, kind) or (kind is str and not value):
+        raise PermanentError("invalid_event", f"field {name!r} missing or not a {kind.__name__}")
+    return value
+
+
+def _owner(key: str) -> str:
+    try:
+        return owner_of(key)
+    except KeyLayoutError as exc:
+        raise PermanentError("invalid_event", str(exc)) from None
+
+
+def _sequencer(value: str | None) -> str:
+    try:
+        return seqs.normalize(value)
+    except seqs.SequencerError as exc:
+        raise PermanentError("invalid_event", str(exc)) from None
