@@ -24,8 +24,7 @@ def clear_process_caches() -> None:
     config.core_settings.cache_clear()
     from image_resizer.settings import resizer_settings
     from metadata_extractor.settings import extractor_settings
-
-    from search_indexer.service import _settings as indexer_settings
+    from search_indexer.service import indexer_settings
 
     resizer_settings.cache_clear()
     extractor_settings.cache_clear()

@@ -13,7 +13,7 @@ from search_indexer.events import IndexEvent
 
 
 @lru_cache(maxsize=1)
-def _settings() -> tuple[str, tuple[str, ...]]:
+def indexer_settings() -> tuple[str, tuple[str, ...]]:
     table = os.environ.get("SEARCH_INDEX_TABLE", "")
     if not table:
         raise RuntimeError("missing required environment variable: SEARCH_INDEX_TABLE")
@@ -28,7 +28,7 @@ _OUTPUT_PREFIXES = (("THUMBNAIL_PREFIX", "thumbnails/"), ("METADATA_PREFIX", "me
 def index_event(event: IndexEvent) -> dict[str, Any]:
     from search_indexer.index import apply_event
 
-    table_name, output_prefixes = _settings()
+    table_name, output_prefixes = indexer_settings()
     outcome = apply_event(resource_table(table_name), event)
     deletable = [key for key in outcome.keys_to_delete if key.startswith(output_prefixes)]
     refused = sorted(set(outcome.keys_to_delete) - set(deletable))
