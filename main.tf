@@ -22,6 +22,7 @@ locals {
     POWERTOOLS_LOG_LEVEL         = var.log_level
     IDEMPOTENCY_TABLE            = module.idempotency.table_name
     IDEMPOTENCY_TTL_SECONDS      = tostring(var.idempotency_ttl_seconds)
+    UPLOAD_PREFIX                = var.upload_prefix
   }
   image_env = {
     MAX_OBJECT_BYTES = tostring(var.max_object_bytes)
@@ -46,9 +47,11 @@ locals {
       settings    = var.image_resizer
       layers      = concat([aws_lambda_layer_version.pillow.arn], local.powertools_layers, var.extra_layer_arns)
       env = merge(local.image_env, {
-        THUMBNAIL_PREFIX = var.thumbnail_prefix
-        THUMBNAIL_SIZES  = join(",", [for s in var.thumbnail_sizes : tostring(s)])
-        THUMBNAIL_FORMAT = var.thumbnail_format
+        THUMBNAIL_PREFIX        = var.thumbnail_prefix
+        THUMBNAIL_SIZES         = join(",", [for s in var.thumbnail_sizes : tostring(s)])
+        THUMBNAIL_FORMAT        = var.thumbnail_format
+        THUMBNAIL_QUALITY       = tostring(var.thumbnail_quality)
+        THUMBNAIL_CACHE_CONTROL = var.thumbnail_cache_control
       })
       statements = [
         local.read_uploads,

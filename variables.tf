@@ -149,6 +149,23 @@ variable "thumbnail_format" {
   }
 }
 
+variable "thumbnail_quality" {
+  description = "Encoder quality of thumbnails, 1 (smallest) to 100 (best)."
+  type        = number
+  default     = 80
+
+  validation {
+    condition     = var.thumbnail_quality >= 1 && var.thumbnail_quality <= 100 && floor(var.thumbnail_quality) == var.thumbnail_quality
+    error_message = "thumbnail_quality must be a whole number from 1 to 100."
+  }
+}
+
+variable "thumbnail_cache_control" {
+  description = "Cache-Control header of thumbnails. Their keys change with every object version, so they can be cached forever."
+  type        = string
+  default     = "public, max-age=31536000, immutable"
+}
+
 variable "max_object_bytes" {
   description = "Objects larger than this are rejected before download."
   type        = number

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-UPLOAD_PREFIX = "uploads/"
+import os
+
+# The root stack passes its `upload_prefix` variable; the rule only ever sends keys under it.
+UPLOAD_PREFIX = os.environ.get("UPLOAD_PREFIX", "uploads/")
 
 
 class KeyLayoutError(ValueError):
