@@ -1,0 +1,27 @@
+# Embedded emulator (tools/emulator): the real root stack on a moto server + the local Lambda runner.
+# The emulator builds its own artifacts for this interpreter's runtime/architecture into build/emulator/dist
+# (the Pillow layer must import locally), so `make build`'s dist/ for AWS is left untouched.
+.PHONY: demo run-local test-integration test-localstack emulator-samples
+
+TERRAFORM_LOCAL_VERSION ?= 0.27.0
+LOCALSTACK_CLIENT_VERSION ?= 2.12
+LOCALSTACK_ENDPOINT ?= http://localhost:4566
+
+demo: venv ## Apply the stack to a local emulator, run samples/images through it, print a table, write build/demo/report.html
+	$(PY) -m tools.emulator demo
+
+run-local: venv ## Run IMAGES=<folder> through the stack on the emulator; REPORT=<file.json> (HTML=<file.html> optional)
+	@test -n "$(IMAGES)" || { echo "usage: make run-local IMAGES=<folder> REPORT=<file.json> [HTML=<file.html>]"; exit 2; }
+	$(PY) -m tools.emulator run-local --images "$(IMAGES)" --report "$(or $(REPORT),build/run-local/report.json)" \
+		$(if $(HTML),--html "$(HTML)",)
+
+test-integration: venv ## Only the emulator integration tests (apply once, images through, destroy)
+	$(PY) -m pytest tests/integration -q
+
+emulator-samples: venv ## Regenerate samples/images (committed)
+	$(PY) samples/generate.py
+
+test-localstack: venv ## Integration tests against a running LocalStack (tflocal, self-contained zips)
+	$(VENV)/bin/pip install -q --disable-pip-version-check terraform-local==$(TERRAFORM_LOCAL_VERSION) \
+		localstack-client==$(LOCALSTACK_CLIENT_VERSION)
+	LOCALSTACK_ENDPOINT=$(LOCALSTACK_ENDPOINT) $(PY) -m pytest tests/integration -q -k localstack -rs

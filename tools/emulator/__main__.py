@@ -1,0 +1,3 @@
+from tools.emulator.cli import main
+
+main()

@@ -1,0 +1,471 @@
+"""The local Lambda runner: stands in for Lambda's SQS poller and execution, which moto does not provide.
+
+It reads the deployed functions and event source mappings back from the emulator, finds the local zip whose
+SHA-256 equals moto's CodeSha256 (moto cannot serve code back), extracts code and layers, then polls each
+mapping's queue like Lambda: ReceiveMessage up to the batch size within the batching window (the queue's own
+visibility timeout applies), invoke in a separate process, delete the successes, leave batch item failures to
+become visible again (moto then redrives them to the DLQ after maxReceiveCount, as SQS does). At most
+`MaximumConcurrency` invokes run at once per mapping.
+
+The public Powertools layer (account 017000801446) is not in the emulator; its modules come from this
+interpreter's site-packages, which every worker sees after the function's own layers.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import threading
+import time
+import zipfile
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from tools.emulator.invoker import ExecutionEnvironment, FunctionSpec, InvokeResult
+
+LOG = logging.getLogger(__name__)
+POWERTOOLS_PUBLISHER = "017000801446"
+SQS_RECEIVE_MAX = 10
+
+
+def aws_client(service: str, endpoint: str, region: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",  # noqa: S106 - the emulator's fake credentials
+        config=Config(retries={"max_attempts": 3, "mode": "standard"}, max_pool_connections=32),
+    )
+
+
+def code_sha256(path: Path) -> str:
+    """Lambda's CodeSha256: base64 of the SHA-256 of the zip."""
+    return base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
+
+
+class ArtifactIndex:
+    """Local zips by Lambda CodeSha256."""
+
+    def __init__(self, paths: Iterable[Path]) -> None:
+        self.by_sha: dict[str, Path] = {}
+        for path in paths:
+            if path.is_file():
+                self.by_sha.setdefault(code_sha256(path), path)
+
+    def find(self, sha: str) -> Path | None:
+        return self.by_sha.get(sha)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    uuid: str
+    function_name: str
+    queue_arn: str
+    queue_url: str
+    batch_size: int
+    window_s: float
+    max_concurrency: int | None
+    report_batch_item_failures: bool
+    state: str
+
+
+@dataclass
+class LayerSource:
+    arn: str
+    origin: str  # "zip:<path>" | "site-packages"
+    directory: Path | None = None
+
+
+@dataclass
+class DeployedFunction:
+    spec: FunctionSpec
+    code_zip: Path
+    layers: list[LayerSource]
+    mappings: list[Mapping]
+    architectures: list[str]
+
+
+class DiscoveryError(RuntimeError):
+    pass
+
+
+def discover(endpoint: str, region: str, artifacts: ArtifactIndex, work_dir: Path) -> list[DeployedFunction]:
+    """Read functions, layers and event source mappings back from the emulator and extract their code."""
+    lam = aws_client("lambda", endpoint, region)
+    sqs = aws_client("sqs", endpoint, region)
+    mappings = [
+        m for page in lam.get_paginator("list_event_source_mappings").paginate() for m in page["EventSourceMappings"]
+    ]
+    functions = []
+    for page in lam.get_paginator("list_functions").paginate():
+        for summary in page["Functions"]:
+            config = lam.get_function(FunctionName=summary["FunctionName"])["Configuration"]
+            # A mapping may target the function, a version or an alias (function ARN + ":qualifier").
+            own = [m for m in mappings if _unqualified(m["FunctionArn"]) == config["FunctionArn"]]
+            functions.append(_deployed_function(lam, sqs, config, own, artifacts, work_dir))
+    return functions
+
+
+def _unqualified(function_arn: str) -> str:
+    return ":".join(function_arn.split(":")[:7])
+
+
+def _deployed_function(
+    lam: Any,
+    sqs: Any,
+    config: dict[str, Any],
+    raw_mappings: list[dict[str, Any]],
+    artifacts: ArtifactIndex,
+    work: Path,
+) -> DeployedFunction:
+    name = config["FunctionName"]
+    code_zip = artifacts.find(config["CodeSha256"])
+    if code_zip is None:
+        raise DiscoveryError(f"{name}: no local zip matches CodeSha256 {config['CodeSha256']} (run make build?)")
+    code_dir = _extract(code_zip, work / "functions" / name)
+    layers = [_resolve_layer(lam, layer["Arn"], artifacts, work) for layer in config.get("Layers") or []]
+    spec = FunctionSpec(
+        name=name,
+        arn=config["FunctionArn"],
+        handler=config["Handler"],
+        runtime=config.get("Runtime", ""),
+        timeout_s=int(config.get("Timeout", 3)),
+        memory_mb=int(config.get("MemorySize", 128)),
+        environment=dict((config.get("Environment") or {}).get("Variables") or {}),
+        code_dir=code_dir,
+        layer_dirs=tuple(layer.directory for layer in layers if layer.directory is not None),
+    )
+    mappings = []
+    for m in raw_mappings:
+        arn = m["EventSourceArn"]
+        if ":sqs:" not in arn:
+            continue
+        queue_name, account = arn.split(":")[5], arn.split(":")[4]
+        url = sqs.get_queue_url(QueueName=queue_name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        mappings.append(
+            Mapping(
+                uuid=m["UUID"],
+                function_name=name,
+                queue_arn=arn,
+                queue_url=url,
+                batch_size=int(m.get("BatchSize") or 10),
+                window_s=float(m.get("MaximumBatchingWindowInSeconds") or 0),
+                max_concurrency=(m.get("ScalingConfig") or {}).get("MaximumConcurrency"),
+                report_batch_item_failures="ReportBatchItemFailures" in (m.get("FunctionResponseTypes") or []),
+                state=m.get("State", ""),
+            )
+        )
+    return DeployedFunction(spec, code_zip, layers, mappings, list(config.get("Architectures") or []))
+
+
+def _resolve_layer(lam: Any, arn: str, artifacts: ArtifactIndex, work: Path) -> LayerSource:
+    parts = arn.split(":")
+    account, layer_name, version = parts[4], parts[6], int(parts[7])
+    if account == POWERTOOLS_PUBLISHER:
+        return LayerSource(arn, "site-packages")
+    # GetLayerVersionByArn is not implemented in moto; name + version is.
+    content = lam.get_layer_version(LayerName=layer_name, VersionNumber=version)["Content"]
+    local = artifacts.find(content["CodeSha256"])
+    if local is None:
+        raise DiscoveryError(f"layer {arn}: no local zip matches CodeSha256 {content['CodeSha256']}")
+    return LayerSource(arn, f"zip:{local}", _extract(local, work / "layers" / f"{layer_name}-{version}"))
+
+
+def _extract(zip_path: Path, target: Path) -> Path:
+    marker = target / ".emulator-sha256"
+    sha = code_sha256(zip_path)
+    if marker.exists() and marker.read_text() == sha:
+        return target
+    if target.exists():
+        import shutil
+
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(target)
+    marker.write_text(sha)
+    return target
+
+
+def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
+    """A message as Lambda's SQS event source delivers it."""
+    attributes = {}
+    for name, value in (message.get("MessageAttributes") or {}).items():
+        attributes[name] = {
+            "stringValue": value.get("StringValue"),
+            "binaryValue": base64.b64encode(value["BinaryValue"]).decode() if value.get("BinaryValue") else None,
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": value.get("DataType", "String"),
+        }
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": dict(message.get("Attributes") or {}),
+        "messageAttributes": attributes,
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+
+
+def failed_message_ids(result: InvokeResult, batch_ids: list[str], report_failures: bool) -> list[str]:
+    """Which messages of a batch stay on the queue after an invoke (Lambda's partial batch response rules)."""
+    if result.status != "ok":
+        return list(batch_ids)
+    if not report_failures:
+        return []
+    response = result.result
+    if not isinstance(response, dict) or not response.get("batchItemFailures"):
+        return []
+    failures = response["batchItemFailures"]
+    if not isinstance(failures, list):
+        return list(batch_ids)
+    ids = []
+    for item in failures:
+        identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
+        if not identifier or identifier not in batch_ids:
+            return list(batch_ids)  # a malformed response fails the whole batch
+        ids.append(identifier)
+    return ids
+
+
+@dataclass
+class InvocationRecord:
+    function: str
+    status: str
+    batch: int
+    failed: int
+    duration_s: float
+    cold_start: bool
+    concurrent: int
+    error: dict[str, Any] = field(default_factory=dict)
+
+
+class MappingPoller:
+    """One event source mapping: a polling thread feeding up to `concurrency` execution environments."""
+
+    def __init__(self, runner: LocalLambdaRunner, function: DeployedFunction, mapping: Mapping) -> None:
+        self.runner = runner
+        self.function = function
+        self.mapping = mapping
+        limit = mapping.max_concurrency or runner.local_concurrency
+        self.concurrency = max(1, min(limit, runner.local_concurrency))
+        self.sqs = aws_client("sqs", runner.endpoint, runner.region)
+        self.idle: list[ExecutionEnvironment] = []
+        self.slots = threading.Semaphore(self.concurrency)
+        self.in_flight = 0
+        self.lock = threading.Lock()
+        self.pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix=f"invoke-{function.spec.name}")
+        self.thread = threading.Thread(target=self._poll, name=f"poll-{function.spec.name}", daemon=True)
+
+    def _poll(self) -> None:
+        while not self.runner.stopping.is_set():
+            if not self.slots.acquire(timeout=0.5):
+                continue
+            try:
+                batch = self._receive_batch()
+            except Exception:  # keep polling, like Lambda's poller
+                LOG.exception("receive from %s failed", self.mapping.queue_url)
+                batch = []
+            if not batch:
+                self.slots.release()
+                continue
+            with self.lock:
+                self.in_flight += 1
+            self.pool.submit(self._invoke, batch)
+
+    def _receive_batch(self) -> list[dict[str, Any]]:
+        batch: list[dict[str, Any]] = []
+        deadline = time.monotonic() + self.mapping.window_s
+        while len(batch) < self.mapping.batch_size and not self.runner.stopping.is_set():
+            remaining = deadline - time.monotonic()
+            wait = 1 if not batch else max(0, min(1, int(remaining)))
+            response = self.sqs.receive_message(
+                QueueUrl=self.mapping.queue_url,
+                MaxNumberOfMessages=min(SQS_RECEIVE_MAX, self.mapping.batch_size - len(batch)),
+                WaitTimeSeconds=wait,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+            messages = response.get("Messages", [])
+            batch.extend(messages)
+            if not batch or time.monotonic() >= deadline or (not messages and wait == 0):
+                break
+        return batch
+
+    def _invoke(self, messages: list[dict[str, Any]]) -> None:
+        try:
+            event = {"Records": [sqs_record(m, self.mapping.queue_arn, self.runner.region) for m in messages]}
+            with self.lock:
+                environment = self.idle.pop() if self.idle else self._new_environment()
+                concurrent = self.in_flight
+            result = environment.invoke(event)
+            ids = [m["MessageId"] for m in messages]
+            failed = failed_message_ids(result, ids, self.mapping.report_batch_item_failures)
+            self._settle(messages, set(failed))
+            self.runner.record(
+                InvocationRecord(
+                    self.function.spec.name,
+                    result.status,
+                    len(ids),
+                    len(failed),
+                    result.duration_s,
+                    result.cold_start,
+                    concurrent,
+                    result.error,
+                )
+            )
+            with self.lock:
+                self.idle.append(environment)
+        except Exception:  # a runner bug must not kill the poller
+            LOG.exception("invoke of %s failed", self.function.spec.name)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+            self.slots.release()
+
+    def _new_environment(self) -> ExecutionEnvironment:
+        log = self.runner.work_dir / "logs" / f"{self.function.spec.name}.log"
+        return ExecutionEnvironment(self.function.spec, self.runner.endpoint, self.runner.region, log)
+
+    def _settle(self, messages: list[dict[str, Any]], failed: set[str]) -> None:
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for start in range(0, len(done), SQS_RECEIVE_MAX):
+            chunk = done[start : start + SQS_RECEIVE_MAX]
+            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)]
+            self.sqs.delete_message_batch(QueueUrl=self.mapping.queue_url, Entries=entries)
+        retry_after = self.runner.failed_visibility_timeout_s
+        retry = [m for m in messages if m["MessageId"] in failed]
+        if retry_after is not None and retry:
+            for start in range(0, len(retry), SQS_RECEIVE_MAX):
+                chunk = retry[start : start + SQS_RECEIVE_MAX]
+                entries = [
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": retry_after}
+                    for i, m in enumerate(chunk)
+                ]
+                self.sqs.change_message_visibility_batch(QueueUrl=self.mapping.queue_url, Entries=entries)
+
+    def queue_depth(self) -> int:
+        attrs = self.sqs.get_queue_attributes(
+            QueueUrl=self.mapping.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+    def stop(self) -> None:
+        self.pool.shutdown(wait=True)
+        with self.lock:
+            for environment in self.idle:
+                environment.stop()
+            self.idle.clear()
+
+
+class LocalLambdaRunner:
+    """Polls every SQS event source mapping of the emulator and runs the functions locally.
+
+    `failed_visibility_timeout_s`: None keeps Lambda's behaviour (a failed message becomes visible again after
+    the queue's visibility timeout); a number shortens that wait (ChangeMessageVisibility), which tests and the
+    demo use to compress retry time.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        work_dir: Path,
+        artifacts: Iterable[Path],
+        region: str = "us-east-1",
+        local_concurrency: int = 2,
+        failed_visibility_timeout_s: int | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.region = region
+        self.work_dir = work_dir
+        self.local_concurrency = local_concurrency
+        self.failed_visibility_timeout_s = failed_visibility_timeout_s
+        self.stopping = threading.Event()
+        self.functions = discover(endpoint, region, ArtifactIndex(artifacts), work_dir)
+        self.pollers = [MappingPoller(self, f, m) for f in self.functions for m in f.mappings]
+        self.invocations: list[InvocationRecord] = []
+        self._record_lock = threading.Lock()
+
+    def record(self, invocation: InvocationRecord) -> None:
+        with self._record_lock:
+            self.invocations.append(invocation)
+
+    def start(self) -> LocalLambdaRunner:
+        for poller in self.pollers:
+            poller.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for poller in self.pollers:
+            poller.thread.join(timeout=10)
+            poller.stop()
+
+    def busy(self) -> bool:
+        return any(p.in_flight for p in self.pollers) or any(p.queue_depth() for p in self.pollers)
+
+    def wait_until_settled(self, timeout_s: float = 120.0, quiet_s: float = 1.5) -> bool:
+        """True once every buffer queue is empty and nothing runs, continuously for `quiet_s`."""
+        deadline = time.monotonic() + timeout_s
+        quiet_since: float | None = None
+        while time.monotonic() < deadline:
+            if self.busy():
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet_s:
+                return True
+            time.sleep(0.2)
+        return False
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "function": f.spec.name,
+                "handler": f.spec.handler,
+                "runtime": f.spec.runtime,
+                "architectures": f.architectures,
+                "timeout_s": f.spec.timeout_s,
+                "memory_mb": f.spec.memory_mb,
+                "code_zip": str(f.code_zip),
+                "layers": [{"arn": layer.arn, "origin": layer.origin} for layer in f.layers],
+                "mappings": [
+                    {**m.__dict__, "effective_concurrency": p.concurrency}
+                    for p in self.pollers
+                    if p.function is f
+                    for m in [p.mapping]
+                ],
+            }
+            for f in self.functions
+        ]
+
+    def summary(self) -> dict[str, Any]:
+        with self._record_lock:
+            records = list(self.invocations)
+        by_status: dict[str, int] = {}
+        for r in records:
+            by_status[r.status] = by_status.get(r.status, 0) + 1
+        return {
+            "invocations": len(records),
+            "by_status": by_status,
+            "max_concurrent": max((r.concurrent for r in records), default=0),
+            "cold_starts": sum(r.cold_start for r in records),
+        }
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, indent=2, default=str)

@@ -1,0 +1,148 @@
+"""One emulator session: start moto, apply a stack, run its functions locally, destroy, stop."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tools.emulator.results import Consumers
+from tools.emulator.runner import LocalLambdaRunner
+from tools.emulator.server import DEFAULT_REGION, REPO_ROOT, EmulatorServer
+from tools.emulator.terraform import Workspace
+
+log = print
+
+
+def local_lambda_platform() -> dict[str, str]:
+    """The runtime/architecture whose Pillow wheels this interpreter can import."""
+    machine = platform.machine().lower()
+    return {
+        "lambda_runtime": f"python{sys.version_info.major}.{sys.version_info.minor}",
+        "lambda_architecture": "arm64" if machine in ("aarch64", "arm64") else "x86_64",
+    }
+
+
+def real_stack_variables(name_prefix: str = "emu", artifacts_dir: Path | None = None) -> dict[str, Any]:
+    """Variables for the reference root stack on the emulator."""
+    return {
+        "name_prefix": name_prefix,
+        "force_destroy": True,
+        # moto would act on enabled mappings itself (and count receives); the runner polls instead.
+        "event_source_mapping_enabled": False,
+        # The public layer cannot be resolved by the emulator; workers use this interpreter's Powertools.
+        "use_public_powertools_layer": False,
+        "artifacts_dir": str((artifacts_dir or REPO_ROOT / "dist").resolve()),
+        **local_lambda_platform(),
+    }
+
+
+@dataclass
+class StackSpec:
+    name: str
+    stack_dir: Path
+    variables: dict[str, Any]
+
+
+@dataclass
+class EmulatorSession:
+    """Context manager; `stacks` are applied in parallel to one emulator (their waits overlap)."""
+
+    stacks: list[StackSpec]
+    build_dir: Path
+    artifacts: list[Path]
+    destroy: bool = True
+    local_concurrency: int = 2
+    failed_visibility_timeout_s: int | None = 1
+    region: str = DEFAULT_REGION
+    timings: dict[str, float] = field(default_factory=dict)
+    server: EmulatorServer | None = None
+    workspaces: dict[str, Workspace] = field(default_factory=dict)
+    runner: LocalLambdaRunner | None = None
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def _timed(self, label: str, started: float) -> None:
+        self.timings[label] = round(time.monotonic() - started, 1)
+
+    def start(self) -> EmulatorSession:
+        self.build_dir.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        self.server = EmulatorServer(self.build_dir / "emulator.log").start()
+        self._timed("emulator_start_s", started)
+        for stack in self.stacks:
+            self.workspaces[stack.name] = Workspace(
+                stack.stack_dir.resolve(),
+                self.build_dir / "terraform" / stack.name,
+                self.server.endpoint,
+                self.region,
+                stack.variables,
+                log_path=self.build_dir / f"terraform-{stack.name}.log",
+            ).prepare()
+        started = time.monotonic()
+        try:
+            with ThreadPoolExecutor(max(1, len(self.workspaces))) as pool:
+                list(pool.map(lambda ws: (ws.init(), ws.apply()), self.workspaces.values()))
+            self._timed("apply_s", started)
+            for name, workspace in self.workspaces.items():
+                self.outputs[name] = workspace.outputs()
+            started = time.monotonic()
+            self.runner = LocalLambdaRunner(
+                self.server.endpoint,
+                self.build_dir / "runner",
+                self.artifacts,
+                region=self.region,
+                local_concurrency=self.local_concurrency,
+                failed_visibility_timeout_s=self.failed_visibility_timeout_s,
+            ).start()
+            self._timed("runner_start_s", started)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def close(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+            self.runner = None
+        try:
+            if self.destroy and self.workspaces:
+                started = time.monotonic()
+                with ThreadPoolExecutor(len(self.workspaces)) as pool:
+                    list(pool.map(lambda ws: ws.destroy(), self.workspaces.values()))
+                self._timed("destroy_s", started)
+        finally:
+            if self.server is not None:
+                self.server.stop()
+                self.server = None
+
+    @property
+    def endpoint(self) -> str:
+        assert self.server is not None
+        return self.server.endpoint
+
+    def settle(self, timeout_s: float = 120.0) -> bool:
+        assert self.runner is not None
+        return self.runner.wait_until_settled(timeout_s=timeout_s)
+
+    def consumers(self) -> Consumers:
+        assert self.runner is not None
+        return Consumers.from_runner(self.runner.functions)
+
+    def __enter__(self) -> EmulatorSession:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def artifact_zips(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.zip")) if root.is_dir() else []
+
+
+def environ_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")
