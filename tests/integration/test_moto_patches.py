@@ -251,7 +251,8 @@ def test_patched_events_are_shaped_like_aws(servers: dict[str, Any]) -> None:
     created, deleted = events[1]["detail"], events[2]["detail"]
     assert created["reason"] == "PutObject" and len(created["object"]["etag"]) == 32
     assert deleted["deletion-type"] == "Delete Marker Created" and deleted["reason"] == "DeleteObject"
-    assert deleted["object"]["key"] == "uploads/a b.jpg" and deleted["object"]["version-id"]
+    assert deleted["object"]["key"] == "uploads/a%20b.jpg" and deleted["object"]["version-id"]  # encoded as on AWS
+    assert events[0]["time"].endswith("Z") and events[0]["time"][:4].isdigit()  # ISO 8601, not epoch seconds
 
 
 def raw_listed_version_key(endpoint: str) -> str:

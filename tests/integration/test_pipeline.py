@@ -99,6 +99,7 @@ ODD_KEYS = [
     "uploads/alice/with space.jpg",
     "uploads/alice/plus+sign.jpg",
     "uploads/alice/100% real.jpg",
+    "uploads/alice/50%25 off.jpg",  # looks percent-encoded already: must survive decoding
     "uploads/alice/ünïcödé 写真.jpg",
 ]
 

@@ -122,8 +122,9 @@ def _as_triple(response: Any) -> tuple[int, dict[str, Any], Any]:
 def _s3_event(account_id: str, bucket: Any, event_name: str, key: Any) -> dict[str, Any] | None:
     """An S3 EventBridge event shaped like AWS's (S3 user guide, "EventBridge event message structure"): a fresh
     event id, `etag` (moto: `eTag`), a sequencer that grows with every event (moto: one fixed value, which makes
-    per-key ordering impossible), `reason` PutObject/DeleteObject and `deletion-type` for deletes. The key stays
-    as stored (moto's behaviour)."""
+    per-key ordering impossible), `reason` PutObject/DeleteObject and `deletion-type` for deletes and the key
+    percent-encoded as the handlers expect from AWS (moto: raw), so a
+    key like `50%25 off.jpg` round-trips through `consumer_core.events.decode_key`."""
     from moto.core.utils import unix_time
     from moto.s3.notifications import _detail_type
 
@@ -135,7 +136,8 @@ def _s3_event(account_id: str, bucket: Any, event_name: str, key: Any) -> dict[s
     with _SEQUENCER_LOCK:
         _SEQUENCER += 1
         sequencer = f"{_SEQUENCER:016X}"
-    obj: dict[str, Any] = {"key": key.name, "version-id": key.version_id, "sequencer": sequencer}
+    encoded_key = urllib.parse.quote(key.name, safe="/")
+    obj: dict[str, Any] = {"key": encoded_key, "version-id": key.version_id, "sequencer": sequencer}
     detail: dict[str, Any] = {"version": "0", "bucket": {"name": bucket.name}, "object": obj}
     if detail_type == "Object Deleted":
         marker = "DeleteMarkerCreated" in event_name
@@ -159,7 +161,7 @@ def _s3_event(account_id: str, bucket: Any, event_name: str, key: Any) -> dict[s
         "detail-type": detail_type,
         "source": "aws.s3",
         "account": account_id,
-        "time": unix_time(),
+        "time": unix_time(),  # moto's rules turn epoch seconds into ISO 8601 when they deliver
         "region": bucket.region_name,
         "resources": [bucket.arn],
         "detail": detail,
