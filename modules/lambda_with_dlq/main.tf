@@ -26,12 +26,6 @@ locals {
         Resource = [aws_sqs_queue.dlq.arn]
       },
     ],
-    local.queue_mode ? [{
-      Sid      = "ConsumeBufferQueue"
-      Effect   = "Allow"
-      Action   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
-      Resource = [aws_sqs_queue.buffer[0].arn]
-    }] : [],
     var.tracing_mode == "Active" ? [{
       # X-Ray's write APIs have no resource-level permissions.
       Sid      = "WriteTraces"
@@ -95,6 +89,24 @@ resource "aws_iam_role_policy" "this" {
   name   = "${var.function_name}-least-privilege"
   role   = aws_iam_role.this.id
   policy = jsonencode({ Version = "2012-10-17", Statement = local.base_statements })
+}
+
+# Its own policy, so the function (which needs only the DLQ permission at creation) does not wait for the
+# buffer queue: only the event source mapping needs this one.
+resource "aws_iam_role_policy" "consume_buffer" {
+  count = local.queue_mode ? 1 : 0
+
+  name = "${var.function_name}-consume-buffer"
+  role = aws_iam_role.this.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "ConsumeBufferQueue"
+      Effect   = "Allow"
+      Action   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
+      Resource = [aws_sqs_queue.buffer[0].arn]
+    }]
+  })
 }
 
 resource "aws_iam_role_policy" "extra" {
@@ -233,7 +245,7 @@ resource "aws_lambda_event_source_mapping" "this" {
     }
   }
 
-  depends_on = [aws_iam_role_policy.this]
+  depends_on = [aws_iam_role_policy.this, aws_iam_role_policy.consume_buffer]
 }
 
 resource "aws_lambda_function_event_invoke_config" "this" {

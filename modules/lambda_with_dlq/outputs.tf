@@ -24,7 +24,7 @@ output "environment_variables" {
 }
 
 output "role_policy_json" {
-  description = "The execution role's main inline policy (JSON): module statements plus policy_statements."
+  description = "The execution role's main inline policy (JSON): module statements plus policy_statements (the buffer queue permission is a separate policy)."
   value       = aws_iam_role_policy.this.policy
 }
 

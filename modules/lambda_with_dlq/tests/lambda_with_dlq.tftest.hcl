@@ -77,7 +77,7 @@ run "queue_mode_defaults" {
     error_message = "Queue mode without publishing has no invoke config and no alias."
   }
   assert {
-    condition     = contains([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid], "ConsumeBufferQueue")
+    condition     = jsondecode(aws_iam_role_policy.consume_buffer[0].policy).Statement[0].Resource == [aws_sqs_queue.buffer[0].arn]
     error_message = "The role must be allowed to consume its buffer queue."
   }
   assert {
