@@ -54,3 +54,17 @@ def core_settings() -> CoreSettings:
         max_object_bytes=env_int("MAX_OBJECT_BYTES", 50 * 1024 * 1024),
         max_image_pixels=env_int("MAX_IMAGE_PIXELS", 50_000_000),
     )
+
+
+def upload_prefix() -> str:
+    return os.environ.get("UPLOAD_PREFIX", "uploads/")
+
+
+def output_prefix(name: str, default: str) -> str:
+    """An output prefix from the environment, refused when it overlaps the upload prefix: outputs the upload
+    rule could match would trigger the pipeline again, forever."""
+    prefix = os.environ.get(name, default)
+    uploads = upload_prefix()
+    if not prefix or prefix.startswith(uploads) or uploads.startswith(prefix):
+        raise ValueError(f"{name} {prefix!r} must not overlap UPLOAD_PREFIX {uploads!r}")
+    return prefix

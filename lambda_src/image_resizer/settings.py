@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
-from consumer_core.config import env_int
+from consumer_core.config import env_int, output_prefix, upload_prefix
 
 DEFAULT_SIZES = (512, 256, 128, 64)
 MAX_SIZE = 4096
@@ -37,16 +37,12 @@ def parse_sizes(raw: str) -> tuple[int, ...]:
 
 @lru_cache(maxsize=1)
 def resizer_settings() -> ResizerSettings:
-    upload_prefix = os.environ.get("UPLOAD_PREFIX", "uploads/")
-    thumbnail_prefix = os.environ.get("THUMBNAIL_PREFIX", "thumbnails/")
-    if not thumbnail_prefix or thumbnail_prefix.startswith(upload_prefix) or upload_prefix.startswith(thumbnail_prefix):
-        # Outputs under the upload prefix would trigger this function again, forever.
-        raise ValueError(f"THUMBNAIL_PREFIX {thumbnail_prefix!r} must not overlap UPLOAD_PREFIX {upload_prefix!r}")
+    thumbnail_prefix = output_prefix("THUMBNAIL_PREFIX", "thumbnails/")
     output_format = os.environ.get("THUMBNAIL_FORMAT", "webp").strip().lower()
     if output_format not in FORMATS:
         raise ValueError(f"THUMBNAIL_FORMAT must be one of {FORMATS}, got {output_format!r}")
     return ResizerSettings(
-        upload_prefix=upload_prefix,
+        upload_prefix=upload_prefix(),
         thumbnail_prefix=thumbnail_prefix,
         sizes=parse_sizes(os.environ.get("THUMBNAIL_SIZES", ",".join(map(str, DEFAULT_SIZES)))),
         output_format=output_format,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 
-from consumer_core.config import env_bool
+from consumer_core.config import env_bool, output_prefix
 
 
 @dataclass(frozen=True)
@@ -17,13 +16,8 @@ class ExtractorSettings:
 
 @lru_cache(maxsize=1)
 def extractor_settings() -> ExtractorSettings:
-    upload_prefix = os.environ.get("UPLOAD_PREFIX", "uploads/")
-    metadata_prefix = os.environ.get("METADATA_PREFIX", "metadata/")
-    if not metadata_prefix or metadata_prefix.startswith(upload_prefix) or upload_prefix.startswith(metadata_prefix):
-        # Outputs under the upload prefix would trigger the pipeline again, forever.
-        raise ValueError(f"METADATA_PREFIX {metadata_prefix!r} must not overlap UPLOAD_PREFIX {upload_prefix!r}")
     return ExtractorSettings(
-        metadata_prefix=metadata_prefix,
+        metadata_prefix=output_prefix("METADATA_PREFIX", "metadata/"),
         # Off by default: an avatar's coordinates are where somebody lives.
         include_gps_coordinates=env_bool("INCLUDE_GPS_COORDINATES", False),
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 from consumer_core import storage
 from consumer_core.clients import resource_table
+from consumer_core.config import output_prefix
 from consumer_core.observability import logger, metrics
 from search_indexer.events import IndexEvent
 
@@ -18,11 +19,8 @@ def indexer_settings() -> tuple[str, tuple[str, ...]]:
     if not table:
         raise RuntimeError("missing required environment variable: SEARCH_INDEX_TABLE")
     # Only derived outputs may ever be deleted by the indexer (IAM says the same): never an upload.
-    prefixes = tuple(os.environ.get(name, default) for name, default in _OUTPUT_PREFIXES)
+    prefixes = (output_prefix("THUMBNAIL_PREFIX", "thumbnails/"), output_prefix("METADATA_PREFIX", "metadata/"))
     return table, prefixes
-
-
-_OUTPUT_PREFIXES = (("THUMBNAIL_PREFIX", "thumbnails/"), ("METADATA_PREFIX", "metadata/"))
 
 
 def index_event(event: IndexEvent) -> dict[str, Any]:
