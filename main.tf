@@ -355,9 +355,21 @@ module "routing" {
   source = "./modules/eventbridge_fanout"
 
   name_prefix = "${var.name_prefix}-"
+  # Named outputs, not the whole module object: routing then waits for the queues only, not for the
+  # functions and event source mappings (a shorter apply).
   queues = merge(
-    { for name, c in module.consumer : name => { arn = c.buffer_queue_arn, url = c.buffer_queue_url } },
-    { for name, c in module.consumer : "${name}_dlq" => { arn = c.dlq_arn, url = c.dlq_url } },
+    {
+      for name in keys(local.consumers) : name => {
+        arn = module.consumer[name].buffer_queue_arn
+        url = module.consumer[name].buffer_queue_url
+      }
+    },
+    {
+      for name in keys(local.consumers) : "${name}_dlq" => {
+        arn = module.consumer[name].dlq_arn
+        url = module.consumer[name].dlq_url
+      }
+    },
   )
 
   rules = merge(
