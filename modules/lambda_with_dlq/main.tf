@@ -135,7 +135,13 @@ resource "aws_sqs_queue" "buffer" {
   sqs_managed_sse_enabled           = var.sqs_kms_master_key_id == null ? true : null
   kms_master_key_id                 = var.sqs_kms_master_key_id
   kms_data_key_reuse_period_seconds = var.sqs_kms_master_key_id == null ? null : 300
-  tags                              = var.tags
+  # Inline rather than a separate aws_sqs_queue_redrive_policy: a second SetQueueAttributes racing the routing
+  # module's queue policy on the same queue was seen to lose the redrive policy (on the emulator).
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq.arn
+    maxReceiveCount     = var.queue.max_receive_count
+  })
+  tags = var.tags
 
   lifecycle {
     precondition {
@@ -143,18 +149,6 @@ resource "aws_sqs_queue" "buffer" {
       error_message = "queue.visibility_timeout_seconds must be at least 6x the function timeout (AWS requirement for SQS event source mappings)."
     }
   }
-}
-
-# A separate resource so the buffer and the DLQ are created in parallel (the provider waits ~25 s after
-# creating each queue); the event source mapping waits for it, so nothing is received before it exists.
-resource "aws_sqs_queue_redrive_policy" "buffer" {
-  count = local.queue_mode ? 1 : 0
-
-  queue_url = aws_sqs_queue.buffer[0].id
-  redrive_policy = jsonencode({
-    deadLetterTargetArn = aws_sqs_queue.dlq.arn
-    maxReceiveCount     = var.queue.max_receive_count
-  })
 }
 
 resource "aws_lambda_function" "this" {
@@ -253,7 +247,7 @@ resource "aws_lambda_event_source_mapping" "this" {
     }
   }
 
-  depends_on = [aws_iam_role_policy.this, aws_iam_role_policy.consume_buffer, aws_sqs_queue_redrive_policy.buffer]
+  depends_on = [aws_iam_role_policy.this, aws_iam_role_policy.consume_buffer]
 }
 
 resource "aws_lambda_function_event_invoke_config" "this" {

@@ -45,11 +45,11 @@ run "queue_mode_defaults" {
     error_message = "The buffer's visibility timeout must default to 6x the function timeout."
   }
   assert {
-    condition     = jsondecode(aws_sqs_queue_redrive_policy.buffer[0].redrive_policy).deadLetterTargetArn == aws_sqs_queue.dlq.arn
+    condition     = jsondecode(aws_sqs_queue.buffer[0].redrive_policy).deadLetterTargetArn == aws_sqs_queue.dlq.arn
     error_message = "The buffer must redrive to the function's DLQ."
   }
   assert {
-    condition     = jsondecode(aws_sqs_queue_redrive_policy.buffer[0].redrive_policy).maxReceiveCount == 5
+    condition     = jsondecode(aws_sqs_queue.buffer[0].redrive_policy).maxReceiveCount == 5
     error_message = "maxReceiveCount must default to 5."
   }
   assert {
