@@ -74,10 +74,6 @@ def decode_key(encoded: str) -> str:
     return key
 
 
-def is_s3_event(event: Any) -> bool:
-    return isinstance(event, dict) and event.get("source") == S3_SOURCE
-
-
 def parse_s3_event(event: Any) -> S3ObjectEvent:
     """Validate an EventBridge event from S3 and return the typed model; anything malformed is permanent."""
     if not isinstance(event, dict):

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
-from consumer_core.config import env_int, output_prefix, upload_prefix
+from consumer_core.config import env_int, output_prefix
 
 DEFAULT_SIZES = (512, 256, 128, 64)
 MAX_SIZE = 4096
@@ -15,7 +15,6 @@ FORMATS = ("webp", "jpeg")
 
 @dataclass(frozen=True)
 class ResizerSettings:
-    upload_prefix: str
     thumbnail_prefix: str
     sizes: tuple[int, ...]
     output_format: str
@@ -42,7 +41,6 @@ def resizer_settings() -> ResizerSettings:
     if output_format not in FORMATS:
         raise ValueError(f"THUMBNAIL_FORMAT must be one of {FORMATS}, got {output_format!r}")
     return ResizerSettings(
-        upload_prefix=upload_prefix(),
         thumbnail_prefix=thumbnail_prefix,
         sizes=parse_sizes(os.environ.get("THUMBNAIL_SIZES", ",".join(map(str, DEFAULT_SIZES)))),
         output_format=output_format,

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
-# The root stack passes its `upload_prefix` variable; the rule only ever sends keys under it.
-UPLOAD_PREFIX = os.environ.get("UPLOAD_PREFIX", "uploads/")
+from consumer_core.config import upload_prefix
 
 
 class KeyLayoutError(ValueError):
@@ -14,9 +11,10 @@ class KeyLayoutError(ValueError):
 
 def owner_of(key: str) -> str:
     """The owner segment of `uploads/<owner>/<path>`; both segments must be non-empty."""
-    if not key.startswith(UPLOAD_PREFIX):
-        raise KeyLayoutError(f"key is not under {UPLOAD_PREFIX!r}: {key!r}")
-    owner, sep, rest = key[len(UPLOAD_PREFIX) :].partition("/")
+    prefix = upload_prefix()  # the root stack's `upload_prefix`; the rule only ever sends keys under it
+    if not key.startswith(prefix):
+        raise KeyLayoutError(f"key is not under {prefix!r}: {key!r}")
+    owner, sep, rest = key[len(prefix) :].partition("/")
     if not owner or not sep or not rest:
         raise KeyLayoutError(f"key is not of the form uploads/<owner>/<path>: {key!r}")
     return owner
