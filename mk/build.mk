@@ -1,8 +1,10 @@
-# Lambda artifacts (tools/build.py). LAMBDA_RUNTIME / LAMBDA_ARCH choose the Pillow layer's platform.
+# Lambda artifacts (tools/build.py). LAMBDA_RUNTIME / LAMBDA_ARCH choose the image layer's platform;
+# PNG_DECODER=0 leaves libspng (pyspng + numpy) out of the layer, and PNGs are decoded by Pillow.
 .PHONY: build build-self-contained clean
 
-build: venv ## Deterministic function zips + Pillow layer in dist/ (LAMBDA_RUNTIME, LAMBDA_ARCH, SELF_CONTAINED=1)
-	$(PY) -m tools.build --runtime $(LAMBDA_RUNTIME) --arch $(LAMBDA_ARCH) $(if $(SELF_CONTAINED),--self-contained,)
+build: venv ## Function zips + image layer in dist/ (LAMBDA_RUNTIME, LAMBDA_ARCH, SELF_CONTAINED=1, PNG_DECODER=0)
+	$(PY) -m tools.build --runtime $(LAMBDA_RUNTIME) --arch $(LAMBDA_ARCH) $(if $(SELF_CONTAINED),--self-contained,) \
+		$(if $(filter 0,$(PNG_DECODER)),--no-png-decoder,)
 
 build-self-contained: ## Also bundle every dependency into each function zip (for emulators without layers)
 	$(MAKE) build SELF_CONTAINED=1

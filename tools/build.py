@@ -1,6 +1,8 @@
-"""Build deterministic Lambda artifacts: one zip per function, the Pillow layer, optional self-contained zips.
+"""Build deterministic Lambda artifacts: one zip per function, the image layer (Pillow, and libspng for PNGs),
+optional self-contained zips.
 
-    python -m tools.build [--runtime python3.13] [--arch arm64|x86_64] [--self-contained] [--out dist]
+    python -m tools.build [--runtime python3.13] [--arch arm64|x86_64] [--self-contained] [--no-png-decoder]
+                          [--out dist]
 
 Determinism: entries sorted, fixed timestamps (1980-01-01), fixed permissions, no caches or bytecode, so the
 same sources give byte-identical zips (Terraform's source_code_hash only changes when code does).
@@ -26,7 +28,10 @@ FUNCTIONS = ("image_resizer", "metadata_extractor", "search_indexer")
 SHARED_PACKAGE = "consumer_core"
 ARCHITECTURES = {"arm64": "aarch64", "x86_64": "x86_64"}
 RUNTIMES = ("python3.11", "python3.12", "python3.13")
-PILLOW_REQUIREMENT = "Pillow==13.0.0"
+# The image layer: Pillow, and libspng's binding with numpy (the resizer's PNG decoder). Their pins are read
+# from requirements/runtime.txt, so the layer and the test environment cannot drift apart.
+LAYER_PACKAGES = ("pillow", "pyspng-seunglab", "numpy")
+PNG_DECODER_PACKAGES = ("pyspng-seunglab", "numpy")  # optional: without them the resizer decodes with Pillow
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
 EXCLUDED_SUFFIXES = {".pyc", ".pyo"}
@@ -120,9 +125,29 @@ def wheel_entries(wheels: list[Path], prefix: str, scratch: Path) -> list[tuple[
     return entries
 
 
-def build_layer(out: Path, runtime: str, arch: str) -> dict[str, object]:
-    wheels = download_wheels([PILLOW_REQUIREMENT], runtime, arch, with_deps=False)
-    wheels = [w for w in wheels if w.name.lower().startswith("pillow-")]
+def runtime_requirements() -> list[str]:
+    lines = (ROOT / "requirements" / "runtime.txt").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _project(requirement: str) -> str:
+    """ "Pillow==13.0.0" -> "pillow"; "pyspng_seunglab-1.1.3-cp313-....whl" -> "pyspng-seunglab"."""
+    name = requirement.split("==")[0].split("[")[0] if "==" in requirement else requirement.split("-")[0]
+    return name.lower().replace("_", "-")
+
+
+def layer_requirements() -> list[str]:
+    pinned = [r for r in runtime_requirements() if _project(r) in LAYER_PACKAGES]
+    if sorted(_project(r) for r in pinned) != sorted(LAYER_PACKAGES):
+        raise SystemExit(f"requirements/runtime.txt must pin each of {LAYER_PACKAGES} exactly once")
+    return pinned
+
+
+def build_layer(out: Path, runtime: str, arch: str, *, png_decoder: bool = True) -> dict[str, object]:
+    requirements = [r for r in layer_requirements() if png_decoder or _project(r) not in PNG_DECODER_PACKAGES]
+    wanted = {_project(r) for r in requirements}
+    wheels = download_wheels(requirements, runtime, arch, with_deps=False)
+    wheels = [w for w in wheels if _project(w.name) in wanted]  # the cache may hold other pins' wheels
     for wheel in wheels:
         check_wheel_platform(wheel, arch)
     with tempfile.TemporaryDirectory() as scratch:
@@ -133,9 +158,7 @@ def build_layer(out: Path, runtime: str, arch: str) -> dict[str, object]:
 
 
 def build_self_contained(out: Path, runtime: str, arch: str) -> dict[str, str]:
-    requirements = [line.strip() for line in (ROOT / "requirements" / "runtime.txt").read_text().splitlines()]
-    requirements = [r for r in requirements if r and not r.startswith("#")]
-    wheels = download_wheels(requirements, runtime, arch, with_deps=True)
+    wheels = download_wheels(runtime_requirements(), runtime, arch, with_deps=True)
     wheels = [w for w in wheels if not w.name.lower().startswith(RUNTIME_PROVIDED)]
     for wheel in wheels:
         check_wheel_platform(wheel, arch)
@@ -148,7 +171,9 @@ def build_self_contained(out: Path, runtime: str, arch: str) -> dict[str, str]:
     return digests
 
 
-def build(out: Path, runtime: str, arch: str, *, layer: bool, self_contained: bool) -> dict[str, object]:
+def build(
+    out: Path, runtime: str, arch: str, *, layer: bool, self_contained: bool, png_decoder: bool = True
+) -> dict[str, object]:
     if runtime not in RUNTIMES:
         raise SystemExit(f"unsupported runtime {runtime!r}; choose one of {RUNTIMES}")
     if arch not in ARCHITECTURES:
@@ -158,7 +183,7 @@ def build(out: Path, runtime: str, arch: str, *, layer: bool, self_contained: bo
         digest = write_zip(out / "functions" / f"{function}.zip", function_entries(function))
         report["functions"][function] = digest  # type: ignore[index]
     if layer:
-        report["pillow_layer"] = build_layer(out, runtime, arch)
+        report["pillow_layer"] = build_layer(out, runtime, arch, png_decoder=png_decoder)
     if self_contained:
         report["self_contained"] = build_self_contained(out, runtime, arch)
     return report
@@ -169,10 +194,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runtime", default=os.environ.get("LAMBDA_RUNTIME", "python3.13"))
     parser.add_argument("--arch", default=os.environ.get("LAMBDA_ARCH", "arm64"))
     parser.add_argument("--out", type=Path, default=ROOT / "dist")
-    parser.add_argument("--no-layer", action="store_true", help="skip the Pillow layer (no download)")
+    parser.add_argument("--no-layer", action="store_true", help="skip the image layer (no download)")
     parser.add_argument("--self-contained", action="store_true", help="also bundle every dependency per function")
+    parser.add_argument(
+        "--no-png-decoder",
+        action="store_true",
+        help="leave libspng (pyspng, numpy: ~17 MB zipped) out of the layer; PNGs are then decoded by Pillow",
+    )
     args = parser.parse_args(argv)
-    report = build(args.out, args.runtime, args.arch, layer=not args.no_layer, self_contained=args.self_contained)
+    report = build(
+        args.out,
+        args.runtime,
+        args.arch,
+        layer=not args.no_layer,
+        self_contained=args.self_contained,
+        png_decoder=not args.no_png_decoder,
+    )
     print(json.dumps(report, indent=2, sort_keys=True))
     return 0
 

@@ -31,6 +31,7 @@ from consumer_core.imaging import (
     load_pillow,
     open_image,
 )
+from image_resizer import png_decoder
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -339,13 +340,20 @@ def render(data: bytes, spec: ThumbnailSpec | None = None) -> Rendered:
         if is_jpeg:
             im = _decode(im, _plan(stored_w, stored_h, orientation, spec.sizes)[1])
         else:
-            im = _decode(im, None)
+            fast = png_decoder.decode(data, im) if im.format == "PNG" else None
+            if fast is not None:
+                im.close()
+                im = fast
+            else:
+                im = _decode(im, None)
             orientation = _orientation(im)  # PNG may carry eXIf after the pixel data
         targets, largest_stored = _plan(stored_w, stored_h, orientation, spec.sizes)
         info = _info(im, orientation, (stored_w, stored_h))
         profile = im.info.get("icc_profile")
 
-        work = _resamplable(im)
+        # Premultiplied here, not inside resize(): Pillow's resize() of RGBA/LA converts itself but then
+        # skips reduce(), which costs ~8 ms on an 8 MP PNG.
+        work = _premultiplied(_resamplable(im))
         if work is not im:
             im.close()  # free the decoded pixels before the resize allocates more (peak: 2x, not 2x + 1/4)
         # Everything below runs on at most the largest thumbnail's pixels.

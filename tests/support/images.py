@@ -302,6 +302,15 @@ def rgba_png(width: int = 800, height: int = 600, *, seed: int = 2) -> bytes:
     return encode(img, "PNG", compress_level=1)
 
 
+def png_with_late_exif(img: Image.Image, orientation: int) -> bytes:
+    """PNG of `img` with an eXIf chunk (the orientation tag) after the pixel data: PNG allows it anywhere
+    before IEND, so readers only see it once they have read past IDAT."""
+    data = encode(img, "PNG")
+    iend = data.rindex(b"IEND") - 4
+    tiff = exif_bytes(orientation=orientation).removeprefix(b"Exif\x00\x00")  # eXIf holds bare TIFF data
+    return data[:iend] + _png_chunk(b"eXIf", tiff) + data[iend:]
+
+
 def _frames(width: int, height: int, count: int) -> list[Image.Image]:
     return [Image.new("RGB", (width, height), FRAME_COLORS[i % len(FRAME_COLORS)]) for i in range(count)]
 

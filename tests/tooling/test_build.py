@@ -1,4 +1,5 @@
-"""make build: deterministic function zips holding only our code, and a Pillow layer for the chosen platform."""
+"""make build: deterministic function zips holding only our code, and the image layer (Pillow, pyspng,
+numpy) for the chosen platform."""
 
 from __future__ import annotations
 
@@ -45,22 +46,32 @@ def test_function_zip_holds_only_its_package_and_the_core(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("arch", ["arm64", "x86_64"])
-def test_pillow_layer_matches_the_chosen_architecture(tmp_path: Path, arch: str) -> None:
+def test_image_layer_matches_the_chosen_architecture(tmp_path: Path, arch: str) -> None:
     manifest = build.build_layer(tmp_path, "python3.13", arch)
     layer = tmp_path / "layers" / "pillow.zip"
     assert manifest["architecture"] == arch
     assert json.loads((tmp_path / "layers" / "pillow.json").read_text())["sha256"] == digest(layer)
-    (wheel,) = manifest["wheels"]
-    assert wheel.startswith("pillow-13.0.0-cp313-cp313-manylinux_2_")
-    assert build.ARCHITECTURES[arch] in wheel
+    # Pillow, libspng's binding and numpy, at the versions runtime.txt pins, for this platform.
+    pins = {r.split("==")[0].lower(): r.split("==")[1] for r in build.layer_requirements()}
+    assert pins.keys() == {"pillow", "pyspng-seunglab", "numpy"}
+    wheels = sorted(manifest["wheels"])
+    assert [w.split("-")[0] for w in wheels] == ["numpy", "pillow", "pyspng_seunglab"]
+    for wheel in wheels:
+        name, version, python = wheel.split("-")[:3]
+        assert version == pins[name.replace("_", "-")]
+        assert python == "cp313"
+        assert build.ARCHITECTURES[arch] in wheel and "manylinux_2_" in wheel
     with zipfile.ZipFile(layer) as archive:
         names = archive.namelist()
         assert all(name.startswith("python/") for name in names)
-        extension = next(n for n in names if n.startswith("python/PIL/_imaging.") and n.endswith(".so"))
-        header = archive.read(extension)[:20]
-    assert header[:4] == b"\x7fELF"
-    (machine,) = struct.unpack_from("<H", header, 18)
-    assert machine == ELF_MACHINE[arch]
+        extensions = [n for n in names if n.endswith(".so") or ".so." in n]
+        for package in ("python/PIL/_imaging.", "python/_pyspng_c.", "python/numpy/_core/_multiarray_umath."):
+            assert any(n.startswith(package) for n in extensions), f"no native code under {package}"
+        headers = {n: archive.read(n)[:20] for n in extensions}
+    for name, header in headers.items():
+        assert header[:4] == b"\x7fELF", name
+        (machine,) = struct.unpack_from("<H", header, 18)
+        assert machine == ELF_MACHINE[arch], name
     # Rebuilding gives the same bytes.
     assert build.build_layer(tmp_path / "again", "python3.13", arch)["sha256"] == manifest["sha256"]
 
@@ -70,3 +81,12 @@ def test_unknown_platforms_are_refused(tmp_path: Path) -> None:
         build.build(tmp_path, "python3.13", "sparc", layer=False, self_contained=False)
     with pytest.raises(SystemExit, match="runtime"):
         build.build(tmp_path, "python2.7", "arm64", layer=False, self_contained=False)
+
+
+def test_layer_without_the_png_decoder_holds_pillow_only(tmp_path: Path) -> None:
+    manifest = build.build_layer(tmp_path, "python3.13", "arm64", png_decoder=False)
+
+    assert [w.split("-")[0] for w in manifest["wheels"]] == ["pillow"]
+    with zipfile.ZipFile(tmp_path / "layers" / "pillow.zip") as archive:
+        tops = {name.split("/")[1] for name in archive.namelist()}
+    assert "PIL" in tops and not {"numpy", "pyspng", "numpy.libs"} & tops

@@ -21,6 +21,8 @@ HEAVY = (
     "pydantic",
     "aws_xray_sdk",
     "PIL",
+    "numpy",
+    "pyspng",
     "aws_lambda_powertools.utilities.idempotency",
 )
 
