@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import struct
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -90,3 +91,14 @@ def test_layer_without_the_png_decoder_holds_pillow_only(tmp_path: Path) -> None
     with zipfile.ZipFile(tmp_path / "layers" / "pillow.zip") as archive:
         tops = {name.split("/")[1] for name in archive.namelist()}
     assert "PIL" in tops and not {"numpy", "pyspng", "numpy.libs"} & tops
+
+
+def test_make_build_passes_the_png_decoder_switch() -> None:
+    def dry_run(*args: str) -> str:
+        return subprocess.run(
+            ["make", "-n", "build", *args], cwd=build.ROOT, capture_output=True, text=True, check=True
+        ).stdout
+
+    assert "--no-png-decoder" in dry_run("PNG_DECODER=0")
+    assert "--no-png-decoder" not in dry_run()
+    assert "--no-png-decoder" not in dry_run("PNG_DECODER=1")

@@ -319,3 +319,20 @@ def test_png_exif_orientation_is_applied() -> None:
     assert out.size == (200, 100)
     assert close(out.getpixel((50, 25)), images.QUADRANT_COLORS[0], 24)
     assert close(out.getpixel((150, 75)), images.QUADRANT_COLORS[3], 24)
+
+
+@pytest.mark.parametrize(("environment", "expected"), [({}, "8"), ({"PILLOW_BLOCKS_MAX": "2"}, "2")])
+def test_pillow_keeps_freed_blocks_for_the_next_image(environment: dict[str, str], expected: str) -> None:
+    """Warm invocations reuse image memory instead of page-faulting it in again; the environment can override."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from image_resizer.thumbnails import render; from tests.support import images; "
+        "from PIL import Image; render(images.jpeg(300, 200)); print(Image.core.get_blocks_max())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PILLOW_BLOCKS_MAX"} | environment
+    env["PYTHONPATH"] = os.pathsep.join(["lambda_src", "."])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == expected
