@@ -289,7 +289,7 @@ resource "aws_dynamodb_table" "search_index" {
 
 resource "aws_lambda_layer_version" "pillow" {
   layer_name               = "${var.name_prefix}-pillow"
-  description              = "Pillow for ${var.lambda_runtime} ${var.lambda_architecture} (make build)"
+  description              = "Pillow, and pyspng + numpy unless PNG_DECODER=0, for ${var.lambda_runtime} ${var.lambda_architecture} (make build)"
   filename                 = "${local.artifacts_dir}/layers/pillow.zip"
   source_code_hash         = filebase64sha256("${local.artifacts_dir}/layers/pillow.zip")
   compatible_runtimes      = [var.lambda_runtime]
