@@ -14,6 +14,7 @@ anything here allocates pixels.
 from __future__ import annotations
 
 import functools
+import logging
 import struct
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -33,7 +34,9 @@ def _pyspng() -> ModuleType | None:
     """pyspng (and numpy with it) imported on the first PNG, never at cold start; None when not installed."""
     try:
         import pyspng
-    except ImportError:
+    except ImportError as exc:
+        # Once per execution environment: a layer built with PNG_DECODER=0 (or a broken one) is visible.
+        logging.getLogger(__name__).info("PNGs are decoded by Pillow: pyspng is not importable (%s)", exc)
         return None
     return pyspng
 

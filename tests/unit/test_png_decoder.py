@@ -133,3 +133,22 @@ def test_exif_chunk_is_found_wherever_it_is() -> None:
     # Pillow keeps EXIF as b"Exif\0\0" + TIFF data; exif_bytes() is in that form already.
     assert png_decoder.exif_chunk(late) == png_decoder.exif_chunk(early) == images.exif_bytes(orientation=3)
     assert png_decoder.exif_chunk(images.encode(images.photo(50, 40), "PNG")) is None
+
+
+def test_a_missing_pyspng_is_logged_once_and_pillow_decodes(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyspng", None)  # import pyspng -> ImportError
+    png_decoder._pyspng.cache_clear()
+    try:
+        with caplog.at_level("INFO", logger=png_decoder.__name__):
+            data = images.rgba_png(300, 200)
+            assert png_decoder.decode(data, header(data)) is None
+            assert png_decoder.decode(data, header(data)) is None
+            assert render(data).thumbnails[0].width == 300
+        assert [r.getMessage() for r in caplog.records].count(caplog.records[0].getMessage()) == 1
+        assert "decoded by Pillow" in caplog.records[0].getMessage()
+    finally:
+        png_decoder._pyspng.cache_clear()
