@@ -22,6 +22,9 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name, parse_wheel_filename
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "lambda_src"
 FUNCTIONS = ("image_resizer", "metadata_extractor", "search_indexer")
@@ -30,8 +33,8 @@ ARCHITECTURES = {"arm64": "aarch64", "x86_64": "x86_64"}
 RUNTIMES = ("python3.11", "python3.12", "python3.13")
 # The image layer: Pillow, and libspng's binding with numpy (the resizer's PNG decoder). Their pins are read
 # from requirements/runtime.txt, so the layer and the test environment cannot drift apart.
-LAYER_PACKAGES = ("pillow", "pyspng-seunglab", "numpy")
 PNG_DECODER_PACKAGES = ("pyspng-seunglab", "numpy")  # optional: without them the resizer decodes with Pillow
+LAYER_PACKAGES = ("pillow", *PNG_DECODER_PACKAGES)
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
 EXCLUDED_SUFFIXES = {".pyc", ".pyo"}
@@ -131,9 +134,12 @@ def runtime_requirements() -> list[str]:
 
 
 def _project(requirement: str) -> str:
-    """ "Pillow==13.0.0" -> "pillow"; "pyspng_seunglab-1.1.3-cp313-....whl" -> "pyspng-seunglab"."""
-    name = requirement.split("==")[0].split("[")[0] if "==" in requirement else requirement.split("-")[0]
-    return name.lower().replace("_", "-")
+    """ "Pillow==13.0.0" -> "pillow" (the canonical project name)."""
+    return canonicalize_name(Requirement(requirement).name)
+
+
+def _wheel_project(wheel: Path) -> str:
+    return parse_wheel_filename(wheel.name)[0]
 
 
 def layer_requirements() -> list[str]:
@@ -147,7 +153,7 @@ def build_layer(out: Path, runtime: str, arch: str, *, png_decoder: bool = True)
     requirements = [r for r in layer_requirements() if png_decoder or _project(r) not in PNG_DECODER_PACKAGES]
     wanted = {_project(r) for r in requirements}
     wheels = download_wheels(requirements, runtime, arch, with_deps=False)
-    wheels = [w for w in wheels if _project(w.name) in wanted]  # the cache may hold other pins' wheels
+    wheels = [w for w in wheels if _wheel_project(w) in wanted]  # the cache may hold other pins' wheels
     for wheel in wheels:
         check_wheel_platform(wheel, arch)
     with tempfile.TemporaryDirectory() as scratch:

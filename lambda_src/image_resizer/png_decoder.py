@@ -1,7 +1,7 @@
 """8-bit RGB/RGBA PNGs decoded with libspng (pyspng-seunglab) instead of Pillow's own PNG decoder.
 
 Why: for a large PNG, decoding is most of the resizer's time and cannot be shrunk like a JPEG's. libspng
-(SIMD unfiltering, zlib-ng) decodes the bench's 8 MP RGBA PNG in ~130 ms of CPU where Pillow 13 takes
+decodes the bench's 8 MP RGBA PNG in ~130 ms of CPU where Pillow 13 takes
 ~175 ms (one core, `make bench`). The pixels are identical (tests/unit/test_png_decoder.py).
 
 Only the common photo layouts take this path: 8-bit truecolour with or without alpha, not animated, no tRNS.
@@ -24,7 +24,6 @@ from consumer_core.imaging import load_pillow
 if TYPE_CHECKING:
     from PIL import Image
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # IHDR colour type -> Pillow / libspng mode, for bit depth 8.
 _MODES = {2: "RGB", 6: "RGBA"}
 
@@ -41,17 +40,14 @@ def _pyspng() -> ModuleType | None:
     return pyspng
 
 
-def available() -> bool:
-    return _pyspng() is not None
-
-
-def fast_mode(data: bytes, header: Image.Image) -> str | None:
-    """The mode libspng decodes `data` to, or None when this PNG is not one it should take."""
-    if header.format != "PNG" or data[:8] != PNG_SIGNATURE or data[12:16] != b"IHDR" or len(data) < 33:
+def _fast_mode(data: bytes, header: Image.Image) -> str | None:
+    """The mode libspng decodes `data` to, or None when this PNG is not one it should take. Pillow has already
+    checked the signature and read the size from the same IHDR; it does not say the bit depth, hence the read."""
+    if header.format != "PNG" or data[12:16] != b"IHDR":
         return None
-    width, height, bit_depth, colour_type = struct.unpack(">IIBB", data[16:26])
+    bit_depth, colour_type = data[24], data[25]
     mode = _MODES.get(colour_type)
-    if bit_depth != 8 or mode is None or (width, height) != header.size:
+    if bit_depth != 8 or mode is None:
         return None
     if getattr(header, "n_frames", 1) != 1 or "transparency" in header.info:
         return None  # APNG frames and tRNS colour keys stay with Pillow
@@ -61,7 +57,7 @@ def fast_mode(data: bytes, header: Image.Image) -> str | None:
 def decode(data: bytes, header: Image.Image) -> Image.Image | None:
     """Decoded pixels of the PNG whose lazily opened header is `header`, or None (then decode with Pillow).
     The result carries the header's info (ICC profile, ...) and the eXIf chunk wherever it is in the file."""
-    mode = fast_mode(data, header)
+    mode = _fast_mode(data, header)
     spng = _pyspng() if mode else None
     if mode is None or spng is None:
         return None

@@ -218,7 +218,7 @@ def _resamplable(im: Image.Image) -> Image.Image:
     if mode in ("RGB", "RGBA", "L", "LA", "CMYK", "I", "F", *_SIXTEEN_BIT):
         return im
     if mode in ("P", "PA"):
-        return _premultiplied(im.convert("RGBA" if mode == "PA" or im.has_transparency_data else "RGB"))
+        return im.convert("RGBA" if mode == "PA" or im.has_transparency_data else "RGB")
     if mode == "1":
         return im.convert("L")
     if mode in ("RGBa", "La"):
@@ -355,7 +355,7 @@ def render(data: bytes, spec: ThumbnailSpec | None = None) -> Rendered:
         if is_jpeg:
             im = _decode(im, _plan(stored_w, stored_h, orientation, spec.sizes)[1])
         else:
-            fast = png_decoder.decode(data, im) if im.format == "PNG" else None
+            fast = png_decoder.decode(data, im)  # None unless a PNG libspng should take
             if fast is not None:
                 im.close()
                 im = fast
