@@ -1,1 +1,1 @@
-"""Developer tooling (build, thumbnails, bench, emulator). Never shipped to Lambda."""
+"""Developer tooling (build, thumbnails, bench, emulator, generated test images). Never shipped to Lambda."""

@@ -9,7 +9,8 @@ import boto3
 import pytest
 from PIL import Image
 
-from tests.support import images, s3_events
+from tests.support import s3_events
+from tools import testimages as images
 
 
 @pytest.fixture

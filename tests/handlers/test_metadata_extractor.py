@@ -8,7 +8,8 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support import images, s3_events
+from tests.support import s3_events
+from tools import testimages as images
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ import boto3
 import pytest
 
 from search_indexer.query import duplicates, get_image, images_of_owner
-from tests.support import images, s3_events
+from tests.support import s3_events
 from tests.support.schemas import validate_event
+from tools import testimages as images
 
 
 @pytest.fixture

@@ -1,1 +1,3 @@
-"""Shared test support (generated test images, ...). Import as `from tests.support import images`."""
+"""Shared test support (S3 and index events, event schemas, AWS fixtures, a Lambda context).
+
+Generated test images live in tools/testimages: `from tools import testimages as images`."""

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from image_resizer.thumbnails import ThumbnailSpec
-from tests.support import images
+from tools import testimages as images
 from tools.bench import pipelines, run
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from tests.support import images
+from tools import testimages as images
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": f"{ROOT / 'lambda_src'}:{ROOT}"}

@@ -28,7 +28,7 @@ from image_resizer import thumbnails
 from image_resizer.thumbnails import ThumbnailSpec, render
 from metadata_extractor import extract
 from metadata_extractor.extract import extract_metadata
-from tests.support import images
+from tools import testimages as images
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 50_000_000

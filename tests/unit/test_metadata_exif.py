@@ -15,7 +15,7 @@ from PIL import ExifTags, Image, TiffImagePlugin
 
 from metadata_extractor import exif
 from metadata_extractor.extract import MetadataRejected, extract_metadata
-from tests.support import images
+from tools import testimages as images
 
 scalars_leaf = st.one_of(st.none(), st.integers(), st.floats(), st.text(max_size=5))
 rationals = st.builds(

@@ -14,7 +14,7 @@ from PIL import ExifTags, Image, ImageCms, TiffImagePlugin
 
 from metadata_extractor.extract import MetadataRejected, extract_metadata, summarise
 from metadata_extractor.phash import hamming
-from tests.support import images
+from tools import testimages as images
 
 LIMIT = 50_000_000
 

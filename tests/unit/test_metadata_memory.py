@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.support import images
+from tools import testimages as images
 
 WIDTH, HEIGHT = 6000, 4000  # 24 MP
 FULL_DECODE_BYTES = WIDTH * HEIGHT * 3

@@ -10,7 +10,7 @@ from PIL import Image
 
 from image_resizer import png_decoder
 from image_resizer.thumbnails import CORRUPT_IMAGE, ImageRejected, ThumbnailSpec, render
-from tests.support import images
+from tools import testimages as images
 
 
 def header(data: bytes) -> Image.Image:

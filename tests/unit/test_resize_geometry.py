@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from image_resizer.thumbnails import ThumbnailSpec, fit, make_thumbnails
-from tests.support import images
+from tools import testimages as images
 
 dims = st.integers(min_value=1, max_value=100_000)
 sizes = st.integers(min_value=1, max_value=4_096)

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageCms
 
 from image_resizer.thumbnails import Thumbnail, ThumbnailSpec, make_thumbnails, render
-from tests.support import images
+from tools import testimages as images
 
 
 def decode(thumb: Thumbnail) -> Image.Image:
@@ -329,7 +329,7 @@ def test_pillow_keeps_freed_blocks_for_the_next_image(environment: dict[str, str
     import sys
 
     code = (
-        "from image_resizer.thumbnails import render; from tests.support import images; "
+        "from image_resizer.thumbnails import render; from tools import testimages as images; "
         "from PIL import Image; render(images.jpeg(300, 200)); print(Image.core.get_blocks_max())"
     )
     env = {k: v for k, v in os.environ.items() if k != "PILLOW_BLOCKS_MAX"} | environment

@@ -24,7 +24,7 @@ from image_resizer.thumbnails import (
     probe,
     render,
 )
-from tests.support import images
+from tools import testimages as images
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,7 +117,7 @@ _PEAK = """
 import io, json, sys
 from PIL import Image
 from image_resizer.thumbnails import make_thumbnails
-from tests.support import images
+from tools import testimages as images
 
 
 def hwm_kb():

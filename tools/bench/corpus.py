@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support import images
+from tools import testimages as images
 
 # name -> (generator, description). Sizes follow the issue: 12 and 24 MP JPEGs and a large RGBA PNG.
 CORPUS = {

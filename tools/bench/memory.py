@@ -25,7 +25,7 @@ from tools.bench import pipelines
 pipeline, path, fmt = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 data = path.read_bytes()
 spec = ThumbnailSpec(format=fmt)
-from tests.support import images
+from tools import testimages as images
 getattr(pipelines, pipeline)(images.jpeg(64, 48), spec)  # load codecs before the baseline
 before = hwm_kb()
 getattr(pipelines, pipeline)(data, spec)

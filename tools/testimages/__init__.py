@@ -1,9 +1,9 @@
 """Generators of real test images, as encoded bytes, for tests, the bench and the CLI.
 
 Every function is deterministic (seeded, no C-level randomness) and returns the encoded file as `bytes`
-unless it says otherwise. Typical use::
+unless it says otherwise. It lives in tools/ because tools/ never imports tests/. Typical use::
 
-    from tests.support import images
+    from tools import testimages as images        # or: from tools.testimages import jpeg
 
     images.jpeg(4000, 3000)                       # 12 MP photo-like JPEG
     images.oriented_jpeg(6)                       # EXIF orientation 6; upright it equals orientation_pattern()
