@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.emulator.runner import aws_client
+from tools.emulator.discovery import aws_client
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mini_stack"
 REGION = "us-east-1"

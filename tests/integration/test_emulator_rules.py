@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tools.emulator.discovery import code_sha256
 from tools.emulator.invoker import InvokeResult
-from tools.emulator.runner import code_sha256, failed_message_ids, sqs_record
+from tools.emulator.runner import failed_message_ids, sqs_record
 from tools.emulator.terraform import provider_aliases, provider_override
 
 IDS = ["m1", "m2", "m3"]

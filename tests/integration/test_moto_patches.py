@@ -16,7 +16,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tools.emulator.runner import aws_client
+from tools.emulator.discovery import aws_client
 
 REGION = "us-east-1"
 

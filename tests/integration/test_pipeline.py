@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from tools.emulator.discovery import aws_client
 from tools.emulator.localstack import LocalStackSession
 from tools.emulator.results import Upload, collect
-from tools.emulator.runner import aws_client
 from tools.emulator.session import EmulatorSession
 
 Session = EmulatorSession | LocalStackSession

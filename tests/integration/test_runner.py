@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.integration.mini import MiniPipeline, build_zips, create_pipeline
+from tools.emulator.discovery import DiscoveryError, aws_client
 from tools.emulator.invoker import ExecutionEnvironment, FunctionSpec
-from tools.emulator.runner import DiscoveryError, LocalLambdaRunner, aws_client
+from tools.emulator.runner import LocalLambdaRunner
 from tools.emulator.server import EmulatorServer
 
 

@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tools.emulator.discovery import aws_client
 from tools.emulator.report import text_table, write_html
 from tools.emulator.results import Consumers, Upload, collect
-from tools.emulator.runner import aws_client
 from tools.emulator.server import REPO_ROOT
 from tools.emulator.session import (
     EmulatorSession,

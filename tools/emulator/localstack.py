@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.emulator.discovery import DeployedFunction, aws_client
 from tools.emulator.invoker import FunctionSpec
 from tools.emulator.results import Consumers
-from tools.emulator.runner import DeployedFunction, aws_client
 from tools.emulator.server import REPO_ROOT
 from tools.emulator.session import local_lambda_platform, real_stack_variables
 from tools.emulator.terraform import Workspace

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from consumer_core.naming import derived_prefix
-from tools.emulator.runner import DeployedFunction, aws_client
+from tools.emulator.discovery import DeployedFunction, aws_client
 
 # A message SQS redrove after maxReceiveCount carries no `reason` attribute of the handler's.
 RETRIES_EXHAUSTED = "retries_exhausted"

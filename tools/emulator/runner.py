@@ -1,199 +1,30 @@
 """The local Lambda runner: stands in for Lambda's SQS poller and execution, which moto does not provide.
 
-It reads the deployed functions and event source mappings back from the emulator, finds the local zip whose
-SHA-256 equals moto's CodeSha256 (moto cannot serve code back), extracts code and layers, then polls each
-mapping's queue like Lambda: ReceiveMessage up to the batch size within the batching window (the queue's own
-visibility timeout applies), invoke in a separate process, delete the successes, leave batch item failures to
-become visible again (moto then redrives them to the DLQ after maxReceiveCount, as SQS does). At most
+It takes the functions and event source mappings that `discovery` reads back from the emulator, then polls
+each mapping's queue like Lambda: ReceiveMessage up to the batch size within the batching window (the queue's
+own visibility timeout applies), invoke in a separate process, delete the successes, leave batch item failures
+to become visible again (moto then redrives them to the DLQ after maxReceiveCount, as SQS does). At most
 `MaximumConcurrency` invokes run at once per mapping.
-
-The public Powertools layer (account 017000801446) is not in the emulator; its modules come from this
-interpreter's site-packages, which every worker sees after the function's own layers.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import logging
 import threading
 import time
-import zipfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
-from tools.emulator.invoker import ExecutionEnvironment, FunctionSpec, InvokeResult
+from tools.emulator.discovery import ArtifactIndex, DeployedFunction, Mapping, aws_client, discover
+from tools.emulator.invoker import ExecutionEnvironment, InvokeResult
 
 LOG = logging.getLogger(__name__)
-POWERTOOLS_PUBLISHER = "017000801446"
 SQS_RECEIVE_MAX = 10
-
-
-def aws_client(service: str, endpoint: str, region: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",  # noqa: S106 - the emulator's fake credentials
-        config=Config(retries={"max_attempts": 3, "mode": "standard"}, max_pool_connections=32),
-    )
-
-
-def code_sha256(path: Path) -> str:
-    """Lambda's CodeSha256: base64 of the SHA-256 of the zip."""
-    return base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
-
-
-class ArtifactIndex:
-    """Local zips by Lambda CodeSha256."""
-
-    def __init__(self, paths: Iterable[Path]) -> None:
-        self.by_sha: dict[str, Path] = {}
-        for path in paths:
-            if path.is_file():
-                self.by_sha.setdefault(code_sha256(path), path)
-
-    def find(self, sha: str) -> Path | None:
-        return self.by_sha.get(sha)
-
-
-@dataclass(frozen=True)
-class Mapping:
-    uuid: str
-    function_name: str
-    queue_arn: str
-    queue_url: str
-    batch_size: int
-    window_s: float
-    max_concurrency: int | None
-    report_batch_item_failures: bool
-    state: str
-
-
-@dataclass
-class LayerSource:
-    arn: str
-    origin: str  # "zip:<path>" | "site-packages"
-    directory: Path | None = None
-
-
-@dataclass
-class DeployedFunction:
-    spec: FunctionSpec
-    code_zip: Path
-    layers: list[LayerSource]
-    mappings: list[Mapping]
-    architectures: list[str]
-
-
-class DiscoveryError(RuntimeError):
-    pass
-
-
-def discover(endpoint: str, region: str, artifacts: ArtifactIndex, work_dir: Path) -> list[DeployedFunction]:
-    """Read functions, layers and event source mappings back from the emulator and extract their code."""
-    lam = aws_client("lambda", endpoint, region)
-    sqs = aws_client("sqs", endpoint, region)
-    mappings = [
-        m for page in lam.get_paginator("list_event_source_mappings").paginate() for m in page["EventSourceMappings"]
-    ]
-    functions = []
-    for page in lam.get_paginator("list_functions").paginate():
-        for summary in page["Functions"]:
-            config = lam.get_function(FunctionName=summary["FunctionName"])["Configuration"]
-            # A mapping may target the function, a version or an alias (function ARN + ":qualifier").
-            own = [m for m in mappings if _unqualified(m["FunctionArn"]) == config["FunctionArn"]]
-            functions.append(_deployed_function(lam, sqs, config, own, artifacts, work_dir))
-    return functions
-
-
-def _unqualified(function_arn: str) -> str:
-    return ":".join(function_arn.split(":")[:7])
-
-
-def _deployed_function(
-    lam: Any,
-    sqs: Any,
-    config: dict[str, Any],
-    raw_mappings: list[dict[str, Any]],
-    artifacts: ArtifactIndex,
-    work: Path,
-) -> DeployedFunction:
-    name = config["FunctionName"]
-    code_zip = artifacts.find(config["CodeSha256"])
-    if code_zip is None:
-        raise DiscoveryError(f"{name}: no local zip matches CodeSha256 {config['CodeSha256']} (run make build?)")
-    code_dir = _extract(code_zip, work / "functions" / name)
-    layers = [_resolve_layer(lam, layer["Arn"], artifacts, work) for layer in config.get("Layers") or []]
-    spec = FunctionSpec(
-        name=name,
-        arn=config["FunctionArn"],
-        handler=config["Handler"],
-        runtime=config.get("Runtime", ""),
-        timeout_s=int(config.get("Timeout", 3)),
-        memory_mb=int(config.get("MemorySize", 128)),
-        environment=dict((config.get("Environment") or {}).get("Variables") or {}),
-        code_dir=code_dir,
-        layer_dirs=tuple(layer.directory for layer in layers if layer.directory is not None),
-    )
-    mappings = []
-    for m in raw_mappings:
-        arn = m["EventSourceArn"]
-        if ":sqs:" not in arn:
-            continue
-        queue_name, account = arn.split(":")[5], arn.split(":")[4]
-        url = sqs.get_queue_url(QueueName=queue_name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-        mappings.append(
-            Mapping(
-                uuid=m["UUID"],
-                function_name=name,
-                queue_arn=arn,
-                queue_url=url,
-                batch_size=int(m.get("BatchSize") or 10),
-                window_s=float(m.get("MaximumBatchingWindowInSeconds") or 0),
-                max_concurrency=(m.get("ScalingConfig") or {}).get("MaximumConcurrency"),
-                report_batch_item_failures="ReportBatchItemFailures" in (m.get("FunctionResponseTypes") or []),
-                state=m.get("State", ""),
-            )
-        )
-    return DeployedFunction(spec, code_zip, layers, mappings, list(config.get("Architectures") or []))
-
-
-def _resolve_layer(lam: Any, arn: str, artifacts: ArtifactIndex, work: Path) -> LayerSource:
-    parts = arn.split(":")
-    account, layer_name, version = parts[4], parts[6], int(parts[7])
-    if account == POWERTOOLS_PUBLISHER:
-        return LayerSource(arn, "site-packages")
-    # GetLayerVersionByArn is not implemented in moto; name + version is.
-    content = lam.get_layer_version(LayerName=layer_name, VersionNumber=version)["Content"]
-    local = artifacts.find(content["CodeSha256"])
-    if local is None:
-        raise DiscoveryError(f"layer {arn}: no local zip matches CodeSha256 {content['CodeSha256']}")
-    return LayerSource(arn, f"zip:{local}", _extract(local, work / "layers" / f"{layer_name}-{version}"))
-
-
-def _extract(zip_path: Path, target: Path) -> Path:
-    marker = target / ".emulator-sha256"
-    sha = code_sha256(zip_path)
-    if marker.exists() and marker.read_text() == sha:
-        return target
-    if target.exists():
-        import shutil
-
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    with zipfile.ZipFile(zip_path) as archive:
-        archive.extractall(target)
-    marker.write_text(sha)
-    return target
 
 
 def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
