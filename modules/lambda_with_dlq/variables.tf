@@ -1,3 +1,6 @@
+# Module-wide inputs first, then one section per section of main.tf (same titles, same order), then the
+# inputs that only iam.tf and alarms.tf use.
+
 variable "function_name" {
   description = "Name of the Lambda function; also the prefix of its queues, role, log group and alarms."
   type        = string
