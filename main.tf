@@ -15,8 +15,6 @@ locals {
   powertools_layer_arn = "arn:aws:lambda:${local.region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-${replace(var.lambda_runtime, ".", "")}-${var.lambda_architecture}:${var.powertools_layer_version}"
   powertools_layers    = var.use_public_powertools_layer ? [local.powertools_layer_arn] : []
 
-  bucket_arn = aws_s3_bucket.images.arn
-
   common_env = {
     POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
     POWERTOOLS_LOG_LEVEL         = var.log_level
@@ -28,17 +26,6 @@ locals {
     MAX_OBJECT_BYTES = tostring(var.max_object_bytes)
     MAX_IMAGE_PIXELS = tostring(var.max_image_pixels)
     RESULTS_BUS_NAME = aws_cloudwatch_event_bus.results.name
-  }
-
-  read_uploads = {
-    sid       = "ReadUploads"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
-    resources = ["${local.bucket_arn}/${var.upload_prefix}*"]
-  }
-  publish_results = {
-    sid       = "PublishResults"
-    actions   = ["events:PutEvents"]
-    resources = [aws_cloudwatch_event_bus.results.arn]
   }
 
   consumers = {
@@ -53,11 +40,7 @@ locals {
         THUMBNAIL_QUALITY       = tostring(var.thumbnail_quality)
         THUMBNAIL_CACHE_CONTROL = var.thumbnail_cache_control
       })
-      statements = [
-        local.read_uploads,
-        local.publish_results,
-        { sid = "WriteThumbnails", actions = ["s3:PutObject"], resources = ["${local.bucket_arn}/${var.thumbnail_prefix}*"] },
-      ]
+      statements = local.consumer_policy_statements.image_resizer
     }
     metadata_extractor = {
       description = "Metadata document for every upload"
@@ -67,11 +50,7 @@ locals {
         METADATA_PREFIX         = var.metadata_prefix
         INCLUDE_GPS_COORDINATES = tostring(var.include_gps_coordinates)
       })
-      statements = [
-        local.read_uploads,
-        local.publish_results,
-        { sid = "WriteMetadata", actions = ["s3:PutObject"], resources = ["${local.bucket_arn}/${var.metadata_prefix}*"] },
-      ]
+      statements = local.consumer_policy_statements.metadata_extractor
     }
     search_indexer = {
       description = "Search index record for every upload, kept in sync with results and deletions"
@@ -83,31 +62,22 @@ locals {
         THUMBNAIL_PREFIX = var.thumbnail_prefix
         METADATA_PREFIX  = var.metadata_prefix
       }
-      statements = [
-        {
-          sid       = "WriteSearchIndex"
-          actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
-          resources = [aws_dynamodb_table.search_index.arn, "${aws_dynamodb_table.search_index.arn}/index/*"]
-        },
-        { sid = "HeadUploads", actions = ["s3:GetObject"], resources = ["${local.bucket_arn}/${var.upload_prefix}*"] },
-        {
-          # Versions too: the bucket is versioned, and a deleted image must leave no thumbnail behind.
-          sid       = "CleanUpOutputs"
-          actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject"]
-          resources = ["${local.bucket_arn}/${var.thumbnail_prefix}*", "${local.bucket_arn}/${var.metadata_prefix}*"]
-        },
-        {
-          sid       = "ListOutputs"
-          actions   = ["s3:ListBucket", "s3:ListBucketVersions"]
-          resources = [local.bucket_arn]
-          conditions = [{
-            test     = "StringLike"
-            variable = "s3:prefix"
-            values   = ["${var.thumbnail_prefix}*", "${var.metadata_prefix}*"]
-          }]
-        },
-      ]
+      statements = local.consumer_policy_statements.search_indexer
     }
+  }
+
+  # Routing: the S3 events of uploads to this bucket, and the detail types each consumer receives.
+  s3_pattern = {
+    source = ["aws.s3"]
+    detail = {
+      bucket = { name = [aws_s3_bucket.images.id] }
+      object = { key = [{ prefix = var.upload_prefix }] }
+    }
+  }
+  upload_rules = {
+    image_resizer      = ["Object Created"]
+    metadata_extractor = ["Object Created"]
+    search_indexer     = ["Object Created", "Object Deleted"]
   }
 }
 
@@ -334,21 +304,6 @@ module "consumer" {
 
   log_retention_days  = var.log_retention_days
   alarm_sns_topic_arn = var.alarm_sns_topic_arn
-}
-
-locals {
-  s3_pattern = {
-    source = ["aws.s3"]
-    detail = {
-      bucket = { name = [aws_s3_bucket.images.id] }
-      object = { key = [{ prefix = var.upload_prefix }] }
-    }
-  }
-  upload_rules = {
-    image_resizer      = ["Object Created"]
-    metadata_extractor = ["Object Created"]
-    search_indexer     = ["Object Created", "Object Deleted"]
-  }
 }
 
 module "routing" {

@@ -1,3 +1,5 @@
+# Stack-wide inputs first, then one section per section of main.tf: same titles, same order.
+
 variable "aws_region" {
   description = "Region to deploy to; null uses AWS_REGION / the profile's region."
   type        = string
@@ -14,6 +16,16 @@ variable "name_prefix" {
     error_message = "name_prefix must be 3-29 lowercase letters, digits or '-', starting with a letter."
   }
 }
+
+variable "tags" {
+  description = "Tags for every resource (provider default_tags)."
+  type        = map(string)
+  default     = {}
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Images bucket
+# ---------------------------------------------------------------------------------------------------------------
 
 variable "bucket_name" {
   description = "Name of the images bucket; null generates a unique name from name_prefix."
@@ -71,6 +83,22 @@ variable "noncurrent_version_expiration_days" {
   }
 }
 
+# ---------------------------------------------------------------------------------------------------------------
+# Results bus, tables, layer
+# ---------------------------------------------------------------------------------------------------------------
+
+variable "enable_schema_discovery" {
+  description = "Run EventBridge schema discovery on the results bus (costs per event ingested; JSON Schemas are in schemas/ anyway)."
+  type        = bool
+  default     = false
+}
+
+variable "deletion_protection" {
+  description = "Protect the DynamoDB tables from deletion."
+  type        = bool
+  default     = false
+}
+
 variable "artifacts_dir" {
   description = "Directory with the output of `make build` (functions/<name>.zip, layers/pillow.zip); null means dist/ next to this stack."
   type        = string
@@ -98,6 +126,10 @@ variable "lambda_architecture" {
     error_message = "lambda_architecture must be arm64 or x86_64."
   }
 }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Consumers and routing
+# ---------------------------------------------------------------------------------------------------------------
 
 variable "use_public_powertools_layer" {
   description = "Attach AWS's public Powertools for AWS Lambda (Python) V3 layer. Turn off where it cannot be resolved (emulators) or when the functions bundle Powertools."
@@ -310,22 +342,4 @@ variable "archive_retention_days" {
   description = "Retention of the archives, in days (0 = forever)."
   type        = number
   default     = 14
-}
-
-variable "enable_schema_discovery" {
-  description = "Run EventBridge schema discovery on the results bus (costs per event ingested; JSON Schemas are in schemas/ anyway)."
-  type        = bool
-  default     = false
-}
-
-variable "deletion_protection" {
-  description = "Protect the DynamoDB tables from deletion."
-  type        = bool
-  default     = false
-}
-
-variable "tags" {
-  description = "Tags for every resource (provider default_tags)."
-  type        = map(string)
-  default     = {}
 }

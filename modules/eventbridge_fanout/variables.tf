@@ -1,3 +1,7 @@
+# ---------------------------------------------------------------------------------------------------------------
+# Rules and targets
+# ---------------------------------------------------------------------------------------------------------------
+
 variable "name_prefix" {
   description = "Prefix of every rule name (rule name = prefix + key of var.rules)."
   type        = string
@@ -74,6 +78,16 @@ variable "rules" {
   }
 }
 
+variable "tags" {
+  description = "Tags for the rules."
+  type        = map(string)
+  default     = {}
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Archives
+# ---------------------------------------------------------------------------------------------------------------
+
 variable "archives" {
   description = "Archives for replay, keyed by archive name: the bus ARN, optional event pattern and retention (0 = forever)."
   type = map(object({
@@ -88,10 +102,4 @@ variable "archives" {
     condition     = alltrue([for a in values(var.archives) : a.retention_days >= 0])
     error_message = "retention_days must be >= 0."
   }
-}
-
-variable "tags" {
-  description = "Tags for the rules."
-  type        = map(string)
-  default     = {}
 }

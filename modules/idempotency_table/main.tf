@@ -1,3 +1,7 @@
+# ---------------------------------------------------------------------------------------------------------------
+# Table
+# ---------------------------------------------------------------------------------------------------------------
+
 # The table layout Powertools' DynamoDBPersistenceLayer expects by default: partition key `id`,
 # TTL attribute `expiration` (records expire on their own, so the table never grows unbounded).
 resource "aws_dynamodb_table" "this" {
@@ -26,22 +30,4 @@ resource "aws_dynamodb_table" "this" {
   }
 
   tags = var.tags
-}
-
-locals {
-  # Exactly what Powertools idempotency calls, on this table only.
-  policy_statements = concat(
-    [{
-      Sid      = "IdempotencyRecords"
-      Effect   = "Allow"
-      Action   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
-      Resource = [aws_dynamodb_table.this.arn]
-    }],
-    var.kms_key_arn == null ? [] : [{
-      Sid      = "IdempotencyTableKey"
-      Effect   = "Allow"
-      Action   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
-      Resource = [var.kms_key_arn]
-    }],
-  )
 }

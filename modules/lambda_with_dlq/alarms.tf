@@ -1,5 +1,6 @@
 locals {
   alarms_enabled = var.alarms.enabled
+  alarm_actions  = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
 
   lambda_alarms = local.alarms_enabled ? merge(
     {

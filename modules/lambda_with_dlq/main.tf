@@ -8,148 +8,13 @@ locals {
 
   runtime_minor = tonumber(split(".", var.runtime)[1])
 
-  alarm_actions = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
-
-  base_statements = concat(
-    [
-      {
-        Sid      = "WriteOwnLogs"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = ["${aws_cloudwatch_log_group.this.arn}:*"]
-      },
-      {
-        # The handler sends permanent failures to its DLQ at once; async mode's on-failure destination too.
-        Sid      = "SendToOwnDlq"
-        Effect   = "Allow"
-        Action   = ["sqs:GetQueueAttributes", "sqs:SendMessage"]
-        Resource = [aws_sqs_queue.dlq.arn]
-      },
-    ],
-    var.tracing_mode == "Active" ? [{
-      # X-Ray's write APIs have no resource-level permissions.
-      Sid      = "WriteTraces"
-      Effect   = "Allow"
-      Action   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
-      Resource = ["*"]
-    }] : [],
-    var.sqs_kms_master_key_id == null ? [] : [{
-      Sid      = "UseQueueKey"
-      Effect   = "Allow"
-      Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      Resource = [var.sqs_kms_master_key_id]
-    }],
-    var.kms_key_arn == null ? [] : [{
-      Sid      = "DecryptEnvironment"
-      Effect   = "Allow"
-      Action   = ["kms:Decrypt"]
-      Resource = [var.kms_key_arn]
-    }],
-    [for s in var.policy_statements : merge(
-      {
-        Effect   = s.effect
-        Action   = s.actions
-        Resource = s.resources
-      },
-      s.sid == null ? {} : { Sid = s.sid },
-      length(s.conditions) == 0 ? {} : {
-        Condition = {
-          for test in distinct([for c in s.conditions : c.test]) : test => {
-            for c in s.conditions : c.variable => c.values if c.test == test
-          }
-        }
-      },
-    )],
-  )
+  # What events and the event source mapping invoke: the alias when versions are published.
+  invoke_target_arn = local.publish ? aws_lambda_alias.this[0].arn : aws_lambda_function.this.arn
 }
 
-resource "aws_cloudwatch_log_group" "this" {
-  #checkov:skip=CKV_AWS_338:Retention is a variable (default 30 days); a year of debug logs is a cost the user opts into.
-  #checkov:skip=CKV_AWS_158:KMS for logs is optional (log_kms_key_arn); CloudWatch Logs encrypts at rest by default.
-  name              = "/aws/lambda/${var.function_name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.log_kms_key_arn
-  tags              = var.tags
-}
-
-resource "aws_iam_role" "this" {
-  name = "${var.function_name}-role"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "lambda.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
-  tags = var.tags
-}
-
-resource "aws_iam_role_policy" "this" {
-  name   = "${var.function_name}-least-privilege"
-  role   = aws_iam_role.this.id
-  policy = jsonencode({ Version = "2012-10-17", Statement = local.base_statements })
-}
-
-# Its own policy, so the function (which needs only the DLQ permission at creation) does not wait for the
-# buffer queue: only the event source mapping needs this one.
-resource "aws_iam_role_policy" "consume_buffer" {
-  count = local.queue_mode ? 1 : 0
-
-  name = "${var.function_name}-consume-buffer"
-  role = aws_iam_role.this.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid      = "ConsumeBufferQueue"
-      Effect   = "Allow"
-      Action   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
-      Resource = [aws_sqs_queue.buffer[0].arn]
-    }]
-  })
-}
-
-resource "aws_iam_role_policy" "extra" {
-  for_each = var.policy_documents
-
-  name   = "${var.function_name}-${each.key}"
-  role   = aws_iam_role.this.id
-  policy = each.value
-}
-
-resource "aws_sqs_queue" "dlq" {
-  name                              = "${var.function_name}-dlq"
-  message_retention_seconds         = 1209600 # 14 days, the SQS maximum: time to investigate and redrive
-  sqs_managed_sse_enabled           = var.sqs_kms_master_key_id == null ? true : null
-  kms_master_key_id                 = var.sqs_kms_master_key_id
-  kms_data_key_reuse_period_seconds = var.sqs_kms_master_key_id == null ? null : 300
-  tags                              = var.tags
-}
-
-resource "aws_sqs_queue" "buffer" {
-  count = local.queue_mode ? 1 : 0
-
-  name                              = "${var.function_name}-buffer"
-  visibility_timeout_seconds        = local.visibility_timeout
-  message_retention_seconds         = var.queue.message_retention_seconds
-  sqs_managed_sse_enabled           = var.sqs_kms_master_key_id == null ? true : null
-  kms_master_key_id                 = var.sqs_kms_master_key_id
-  kms_data_key_reuse_period_seconds = var.sqs_kms_master_key_id == null ? null : 300
-  # Inline rather than a separate aws_sqs_queue_redrive_policy: a second SetQueueAttributes racing the routing
-  # module's queue policy on the same queue was seen to lose the redrive policy (on the emulator).
-  redrive_policy = jsonencode({
-    deadLetterTargetArn = aws_sqs_queue.dlq.arn
-    maxReceiveCount     = var.queue.max_receive_count
-  })
-  tags = var.tags
-
-  lifecycle {
-    precondition {
-      condition     = local.visibility_timeout >= 6 * var.timeout
-      error_message = "queue.visibility_timeout_seconds must be at least 6x the function timeout (AWS requirement for SQS event source mappings)."
-    }
-  }
-}
+# ---------------------------------------------------------------------------------------------------------------
+# Function
+# ---------------------------------------------------------------------------------------------------------------
 
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_117:The function only calls AWS APIs; a VPC adds NAT/endpoint cost and cold-start latency without isolating anything.
@@ -225,10 +90,60 @@ resource "aws_lambda_provisioned_concurrency_config" "this" {
   provisioned_concurrent_executions = var.provisioned_concurrent_executions
 }
 
-locals {
-  # What events and the event source mapping invoke: the alias when versions are published.
-  invoke_target_arn = local.publish ? aws_lambda_alias.this[0].arn : aws_lambda_function.this.arn
+# ---------------------------------------------------------------------------------------------------------------
+# Log group
+# ---------------------------------------------------------------------------------------------------------------
+
+resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_338:Retention is a variable (default 30 days); a year of debug logs is a cost the user opts into.
+  #checkov:skip=CKV_AWS_158:KMS for logs is optional (log_kms_key_arn); CloudWatch Logs encrypts at rest by default.
+  name              = "/aws/lambda/${var.function_name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
+  tags              = var.tags
 }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Queues
+# ---------------------------------------------------------------------------------------------------------------
+
+resource "aws_sqs_queue" "dlq" {
+  name                              = "${var.function_name}-dlq"
+  message_retention_seconds         = 1209600 # 14 days, the SQS maximum: time to investigate and redrive
+  sqs_managed_sse_enabled           = var.sqs_kms_master_key_id == null ? true : null
+  kms_master_key_id                 = var.sqs_kms_master_key_id
+  kms_data_key_reuse_period_seconds = var.sqs_kms_master_key_id == null ? null : 300
+  tags                              = var.tags
+}
+
+resource "aws_sqs_queue" "buffer" {
+  count = local.queue_mode ? 1 : 0
+
+  name                              = "${var.function_name}-buffer"
+  visibility_timeout_seconds        = local.visibility_timeout
+  message_retention_seconds         = var.queue.message_retention_seconds
+  sqs_managed_sse_enabled           = var.sqs_kms_master_key_id == null ? true : null
+  kms_master_key_id                 = var.sqs_kms_master_key_id
+  kms_data_key_reuse_period_seconds = var.sqs_kms_master_key_id == null ? null : 300
+  # Inline rather than a separate aws_sqs_queue_redrive_policy: a second SetQueueAttributes racing the routing
+  # module's queue policy on the same queue was seen to lose the redrive policy (on the emulator).
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq.arn
+    maxReceiveCount     = var.queue.max_receive_count
+  })
+  tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.visibility_timeout >= 6 * var.timeout
+      error_message = "queue.visibility_timeout_seconds must be at least 6x the function timeout (AWS requirement for SQS event source mappings)."
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Invocation
+# ---------------------------------------------------------------------------------------------------------------
 
 resource "aws_lambda_event_source_mapping" "this" {
   count = local.queue_mode ? 1 : 0

@@ -1,3 +1,6 @@
+# Module-wide inputs first, then one section per section of main.tf (same titles, same order), then the
+# inputs that only iam.tf and alarms.tf use.
+
 variable "function_name" {
   description = "Name of the Lambda function; also the prefix of its queues, role, log group and alarms."
   type        = string
@@ -8,6 +11,16 @@ variable "function_name" {
     error_message = "function_name must be 1-56 characters of letters, digits, '-' or '_'."
   }
 }
+
+variable "tags" {
+  description = "Tags for every resource the module creates."
+  type        = map(string)
+  default     = {}
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Function
+# ---------------------------------------------------------------------------------------------------------------
 
 variable "description" {
   description = "Description of the function."
@@ -114,6 +127,44 @@ variable "tracing_mode" {
   }
 }
 
+variable "reserved_concurrent_executions" {
+  description = "Reserved concurrency; null leaves the function on the unreserved pool."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.reserved_concurrent_executions == null ? true : var.reserved_concurrent_executions >= 0
+    error_message = "reserved_concurrent_executions must be >= 0."
+  }
+}
+
+variable "provisioned_concurrent_executions" {
+  description = "Provisioned concurrency on the published alias; 0 turns it off. Excludes snap_start."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.provisioned_concurrent_executions >= 0
+    error_message = "provisioned_concurrent_executions must be >= 0."
+  }
+}
+
+variable "snap_start" {
+  description = "Enable SnapStart on published versions (Python 3.12+). Excludes provisioned concurrency."
+  type        = bool
+  default     = false
+}
+
+variable "alias_name" {
+  description = "Name of the alias that points at the published version when provisioned concurrency or SnapStart is on."
+  type        = string
+  default     = "live"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Log group
+# ---------------------------------------------------------------------------------------------------------------
+
 variable "log_retention_days" {
   description = "Retention of the function's log group, in days."
   type        = number
@@ -131,38 +182,19 @@ variable "log_kms_key_arn" {
   default     = null
 }
 
+# ---------------------------------------------------------------------------------------------------------------
+# Queues
+# ---------------------------------------------------------------------------------------------------------------
+
 variable "sqs_kms_master_key_id" {
   description = "KMS key id or ARN for the buffer queue and DLQ; null uses SQS-managed SSE."
   type        = string
   default     = null
 }
 
-variable "policy_statements" {
-  description = "Extra IAM statements for the execution role (least privilege: name the resources)."
-  type = list(object({
-    sid       = optional(string)
-    effect    = optional(string, "Allow")
-    actions   = list(string)
-    resources = list(string)
-    conditions = optional(list(object({
-      test     = string
-      variable = string
-      values   = list(string)
-    })), [])
-  }))
-  default = []
-
-  validation {
-    condition     = alltrue([for s in var.policy_statements : contains(["Allow", "Deny"], s.effect)])
-    error_message = "Each statement's effect must be Allow or Deny."
-  }
-}
-
-variable "policy_documents" {
-  description = "Extra IAM policy documents (JSON) attached to the role as inline policies, keyed by a name known at plan time, e.g. the idempotency_table module's policy_json."
-  type        = map(string)
-  default     = {}
-}
+# ---------------------------------------------------------------------------------------------------------------
+# Invocation
+# ---------------------------------------------------------------------------------------------------------------
 
 variable "invocation_mode" {
   description = "queue: EventBridge -> buffer queue -> event source mapping (recommended). async: EventBridge invokes the function directly."
@@ -233,39 +265,40 @@ variable "async" {
   }
 }
 
-variable "reserved_concurrent_executions" {
-  description = "Reserved concurrency; null leaves the function on the unreserved pool."
-  type        = number
-  default     = null
+# ---------------------------------------------------------------------------------------------------------------
+# IAM
+# ---------------------------------------------------------------------------------------------------------------
+
+variable "policy_statements" {
+  description = "Extra IAM statements for the execution role (least privilege: name the resources)."
+  type = list(object({
+    sid       = optional(string)
+    effect    = optional(string, "Allow")
+    actions   = list(string)
+    resources = list(string)
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
+  }))
+  default = []
 
   validation {
-    condition     = var.reserved_concurrent_executions == null ? true : var.reserved_concurrent_executions >= 0
-    error_message = "reserved_concurrent_executions must be >= 0."
+    condition     = alltrue([for s in var.policy_statements : contains(["Allow", "Deny"], s.effect)])
+    error_message = "Each statement's effect must be Allow or Deny."
   }
 }
 
-variable "provisioned_concurrent_executions" {
-  description = "Provisioned concurrency on the published alias; 0 turns it off. Excludes snap_start."
-  type        = number
-  default     = 0
-
-  validation {
-    condition     = var.provisioned_concurrent_executions >= 0
-    error_message = "provisioned_concurrent_executions must be >= 0."
-  }
+variable "policy_documents" {
+  description = "Extra IAM policy documents (JSON) attached to the role as inline policies, keyed by a name known at plan time, e.g. the idempotency_table module's policy_json."
+  type        = map(string)
+  default     = {}
 }
 
-variable "snap_start" {
-  description = "Enable SnapStart on published versions (Python 3.12+). Excludes provisioned concurrency."
-  type        = bool
-  default     = false
-}
-
-variable "alias_name" {
-  description = "Name of the alias that points at the published version when provisioned concurrency or SnapStart is on."
-  type        = string
-  default     = "live"
-}
+# ---------------------------------------------------------------------------------------------------------------
+# Alarms
+# ---------------------------------------------------------------------------------------------------------------
 
 variable "alarms" {
   description = "CloudWatch alarms: DLQ depth > 0, errors, throttles, oldest buffered message (queue mode), destination delivery failures (async mode)."
@@ -289,10 +322,4 @@ variable "alarm_sns_topic_arn" {
   description = "SNS topic notified when an alarm fires or recovers; null creates alarms without actions."
   type        = string
   default     = null
-}
-
-variable "tags" {
-  description = "Tags for every resource the module creates."
-  type        = map(string)
-  default     = {}
 }

@@ -1,0 +1,100 @@
+# The execution role and its inline policies: the module's own statements (logs, DLQ, traces, keys) plus
+# policy_statements, the buffer queue permission on its own, and one policy per policy_documents entry.
+locals {
+  base_statements = concat(
+    [
+      {
+        Sid      = "WriteOwnLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = ["${aws_cloudwatch_log_group.this.arn}:*"]
+      },
+      {
+        # The handler sends permanent failures to its DLQ at once; async mode's on-failure destination too.
+        Sid      = "SendToOwnDlq"
+        Effect   = "Allow"
+        Action   = ["sqs:GetQueueAttributes", "sqs:SendMessage"]
+        Resource = [aws_sqs_queue.dlq.arn]
+      },
+    ],
+    var.tracing_mode == "Active" ? [{
+      # X-Ray's write APIs have no resource-level permissions.
+      Sid      = "WriteTraces"
+      Effect   = "Allow"
+      Action   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+      Resource = ["*"]
+    }] : [],
+    var.sqs_kms_master_key_id == null ? [] : [{
+      Sid      = "UseQueueKey"
+      Effect   = "Allow"
+      Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      Resource = [var.sqs_kms_master_key_id]
+    }],
+    var.kms_key_arn == null ? [] : [{
+      Sid      = "DecryptEnvironment"
+      Effect   = "Allow"
+      Action   = ["kms:Decrypt"]
+      Resource = [var.kms_key_arn]
+    }],
+    [for s in var.policy_statements : merge(
+      {
+        Effect   = s.effect
+        Action   = s.actions
+        Resource = s.resources
+      },
+      s.sid == null ? {} : { Sid = s.sid },
+      length(s.conditions) == 0 ? {} : {
+        Condition = {
+          for test in distinct([for c in s.conditions : c.test]) : test => {
+            for c in s.conditions : c.variable => c.values if c.test == test
+          }
+        }
+      },
+    )],
+  )
+}
+
+resource "aws_iam_role" "this" {
+  name = "${var.function_name}-role"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = "${var.function_name}-least-privilege"
+  role   = aws_iam_role.this.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = local.base_statements })
+}
+
+# Its own policy, so the function (which needs only the DLQ permission at creation) does not wait for the
+# buffer queue: only the event source mapping needs this one.
+resource "aws_iam_role_policy" "consume_buffer" {
+  count = local.queue_mode ? 1 : 0
+
+  name = "${var.function_name}-consume-buffer"
+  role = aws_iam_role.this.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "ConsumeBufferQueue"
+      Effect   = "Allow"
+      Action   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
+      Resource = [aws_sqs_queue.buffer[0].arn]
+    }]
+  })
+}
+
+resource "aws_iam_role_policy" "extra" {
+  for_each = var.policy_documents
+
+  name   = "${var.function_name}-${each.key}"
+  role   = aws_iam_role.this.id
+  policy = each.value
+}
