@@ -2,62 +2,50 @@
 files, no AWS involved.
 
 Each input file gives OUT/<path relative to IN>.<size>.<ext> per thumbnail size, and one report entry:
-{"input", "status": "ok" | "rejected", "reason", "message", "ms", "thumbnails": [{"path", "size", "width",
-"height", "format", "bytes"}]}. Rejected files are reported, not fatal: the exit status is 0 unless the
-command itself is misused (missing input, bad settings).
+{"input", "status": "ok" | "rejected", "reason", "message", "ms", "cpu_ms", "peak_rss_mb", "thumbnails": [{"path",
+"size", "width", "height", "format", "bytes"}]}. Rejected files are reported, not fatal: the exit status is 0
+unless the command itself is misused (missing input, bad settings).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
-from image_resizer.thumbnails import DEFAULT_MAX_PIXELS, ImageRejected, ThumbnailSpec, parse_sizes, render
-
-EXTENSIONS = {"webp": "webp", "jpeg": "jpg"}
-
-
-def inputs(root: Path) -> list[Path]:
-    """The file itself, or every non-hidden file under the folder, in a stable order."""
-    if root.is_file():
-        return [root]
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
+from consumer_core.errors import PermanentError
+from consumer_core.imaging import DEFAULT_LIMITS, ImageLimits
+from image_resizer.spec import OUTPUT_FORMATS, ThumbnailSpec, parse_sizes
+from image_resizer.thumbnails import render
+from tools import local_files
 
 
-def process(path: Path, root: Path, out_dir: Path, spec: ThumbnailSpec) -> dict:
-    relative = path.name if root.is_file() else path.relative_to(root).as_posix()
-    entry: dict = {"input": str(path), "status": "ok", "reason": None, "message": None, "ms": 0.0, "thumbnails": []}
+def process(path: Path, root: Path, out_dir: Path, spec: ThumbnailSpec) -> dict[str, Any]:
     data = path.read_bytes()
-    started = time.perf_counter()
-    try:
-        rendered = render(data, spec)
-    except ImageRejected as exc:
-        entry.update(status="rejected", reason=exc.reason, message=exc.message)
-        entry["ms"] = round((time.perf_counter() - started) * 1000, 2)
-        return entry
-    entry["ms"] = round((time.perf_counter() - started) * 1000, 2)
-    for thumb in rendered.thumbnails:
-        target = out_dir / f"{relative}.{thumb.size}.{EXTENSIONS[thumb.format]}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(thumb.body)
-        entry["thumbnails"].append(
-            {
-                "path": str(target),
-                "size": thumb.size,
-                "width": thumb.width,
-                "height": thumb.height,
-                "format": thumb.format,
-                "bytes": len(thumb.body),
-            }
-        )
-    return entry
+    error: PermanentError | None = None
+    with local_files.measured() as measurement:
+        try:
+            rendered = render(data, spec)
+        except PermanentError as exc:
+            error = exc
+    thumbnails = []
+    if error is None:
+        for thumb in rendered.thumbnails:
+            target = out_dir / f"{local_files.relative_name(path, root)}.{thumb.size}.{spec.output.extension}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(thumb.body)
+            thumbnails.append(
+                {
+                    "path": str(target),
+                    "size": thumb.size,
+                    "width": thumb.width,
+                    "height": thumb.height,
+                    "format": thumb.format,
+                    "bytes": len(thumb.body),
+                }
+            )
+    return local_files.entry(path, measurement, error, thumbnails=thumbnails)
 
 
 def _warm_up(spec: ThumbnailSpec) -> None:
@@ -77,32 +65,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path, help="folder for the thumbnails")
     parser.add_argument("--report", type=Path, help="JSON report path (default: <out>/report.json)")
     parser.add_argument("--sizes", default="512,256,128,64", help="comma-separated long-edge sizes")
-    parser.add_argument("--format", default="webp", choices=sorted(EXTENSIONS))
+    parser.add_argument("--format", default="webp", choices=sorted(OUTPUT_FORMATS))
     parser.add_argument("--quality", type=int, default=ThumbnailSpec().quality)
-    parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS)
+    parser.add_argument("--max-pixels", type=int, default=DEFAULT_LIMITS.max_pixels)
     args = parser.parse_args(argv)
 
     if not args.input.exists():
         parser.error(f"input not found: {args.input}")
     try:
-        spec = ThumbnailSpec(
-            sizes=parse_sizes(args.sizes), format=args.format, quality=args.quality, max_pixels=args.max_pixels
-        )
+        limits = ImageLimits(max_pixels=args.max_pixels)
+        spec = ThumbnailSpec(sizes=parse_sizes(args.sizes), format=args.format, quality=args.quality, limits=limits)
     except ValueError as exc:
         parser.error(str(exc))
     report_path = args.report or args.out / "report.json"
 
     args.out.mkdir(parents=True, exist_ok=True)
     _warm_up(spec)
-    entries = [process(path, args.input, args.out, spec) for path in inputs(args.input)]
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(json.dumps(entries, indent=2) + "\n")
-
-    ok = sum(e["status"] == "ok" for e in entries)
+    entries = [process(path, args.input, args.out, spec) for path in local_files.inputs(args.input)]
+    local_files.write_report(entries, report_path)
     for entry in entries:
         if entry["status"] == "rejected":
             print(f"rejected  {entry['input']}: {entry['reason']}", file=sys.stderr)
-    print(f"{ok} ok, {len(entries) - ok} rejected, {sum(len(e['thumbnails']) for e in entries)} thumbnails")
+    print(f"{local_files.summary_line(entries)}, {sum(len(e['thumbnails']) for e in entries)} thumbnails")
     print(f"report: {report_path}")
     return 0
 

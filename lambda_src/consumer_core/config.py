@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from consumer_core.imaging.limits import ImageLimits
 
 
 def env_int(name: str, default: int, *, minimum: int = 1) -> int:
@@ -38,7 +42,9 @@ class CoreSettings:
     dlq_url: str
     results_bus_name: str
     max_object_bytes: int
-    max_image_pixels: int
+    # SQS deliveries before the buffer queue redrives a record (the queue's maxReceiveCount): a record that fails
+    # transiently on its last delivery goes to the DLQ with `retries_exhausted` instead of without a reason.
+    max_receive_count: int
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +58,19 @@ def core_settings() -> CoreSettings:
         dlq_url=os.environ["DLQ_URL"],
         results_bus_name=os.environ.get("RESULTS_BUS_NAME", "").strip(),
         max_object_bytes=env_int("MAX_OBJECT_BYTES", 50 * 1024 * 1024),
-        max_image_pixels=env_int("MAX_IMAGE_PIXELS", 50_000_000),
+        max_receive_count=env_int("MAX_RECEIVE_COUNT", 5),
+    )
+
+
+@lru_cache(maxsize=1)
+def image_limits() -> ImageLimits:
+    """What one upload may cost the image consumers (consumer_core.imaging.limits; defaults there)."""
+    from consumer_core.imaging.limits import DEFAULT_LIMITS, MB, ImageLimits
+
+    return ImageLimits(
+        max_pixels=env_int("MAX_IMAGE_PIXELS", DEFAULT_LIMITS.max_pixels),
+        cpu_budget_s=env_int("IMAGE_CPU_BUDGET_MS", int(DEFAULT_LIMITS.cpu_budget_s * 1000)) / 1000,
+        memory_budget_bytes=env_int("IMAGE_MEMORY_BUDGET_MB", DEFAULT_LIMITS.memory_budget_bytes // MB) * MB,
     )
 
 

@@ -7,11 +7,8 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from consumer_core.errors import PermanentError
-
-S3_SOURCE = "aws.s3"
-OBJECT_CREATED = "Object Created"
-OBJECT_DELETED = "Object Deleted"
-S3_DETAIL_TYPES = frozenset({OBJECT_CREATED, OBJECT_DELETED})
+from consumer_core.event_types import OBJECT_CREATED, S3_DETAIL_TYPES, S3_SOURCE
+from consumer_core.naming import version_token
 
 # S3 keys are at most 1,024 bytes of UTF-8.
 MAX_KEY_BYTES = 1024
@@ -49,7 +46,15 @@ class S3ObjectEvent:
 
     @property
     def version_or_etag(self) -> str:
-        return self.version_id or self.etag or self.sequencer or "unversioned"
+        return version_token(self.version_id, self.etag, self.sequencer)
+
+    @property
+    def is_created(self) -> bool:
+        return self.detail_type == OBJECT_CREATED
+
+    def context(self) -> dict[str, str]:
+        """Log keys and DLQ attributes naming the object."""
+        return {"bucket": self.bucket, "object_key": self.key, "object_version": self.version_or_etag}
 
     def object_ref(self) -> dict[str, Any]:
         """The `object` block carried by every domain event about this object."""

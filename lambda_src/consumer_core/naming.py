@@ -23,7 +23,18 @@ def derived_prefix(output_prefix: str, source_key: str) -> str:
     return f"{output_prefix}{source_key_digest(source_key)}/"
 
 
-def derived_key(output_prefix: str, source_key: str, version_token: str, leaf: str) -> str:
+def version_token(version_id: str | None, etag: str | None, sequencer: str | None = None) -> str:
+    """Which version of a source key derived objects belong to: its version id, else its ETag (unversioned
+    buckets), else the event's sequencer."""
+    return version_id or etag or sequencer or "unversioned"
+
+
+def version_prefix(output_prefix: str, source_key: str, token: str) -> str:
+    """The prefix holding the derived objects of one version of a source key."""
     # Version ids and ETags are URL-safe in practice; anything else is replaced so keys stay predictable.
-    token = _SAFE_TOKEN.sub("_", version_token) or "unversioned"
-    return f"{derived_prefix(output_prefix, source_key)}{token}/{leaf}"
+    safe = _SAFE_TOKEN.sub("_", token) or "unversioned"
+    return f"{derived_prefix(output_prefix, source_key)}{safe}/"
+
+
+def derived_key(output_prefix: str, source_key: str, token: str, leaf: str) -> str:
+    return f"{version_prefix(output_prefix, source_key, token)}{leaf}"

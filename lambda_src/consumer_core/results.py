@@ -8,9 +8,7 @@ from typing import Any
 from consumer_core.clients import client
 from consumer_core.config import core_settings
 from consumer_core.errors import TransientError
-
-SOURCE = "image-pipeline"
-SCHEMA_VERSION = "1.0"
+from consumer_core.event_types import PIPELINE_SOURCE, SCHEMA_VERSION
 
 
 def publish(detail_type: str, detail: dict[str, Any]) -> bool:
@@ -22,7 +20,7 @@ def publish(detail_type: str, detail: dict[str, Any]) -> bool:
     response = client("events").put_events(
         Entries=[
             {
-                "Source": SOURCE,
+                "Source": PIPELINE_SOURCE,
                 "DetailType": detail_type,
                 "Detail": json.dumps(document, separators=(",", ":"), sort_keys=True),
                 "EventBusName": bus,

@@ -5,6 +5,8 @@ decodes the bench's 8 MP RGBA PNG in ~130 ms of CPU where Pillow 13 takes
 ~175 ms (one core, `make bench`). The pixels are identical (tests/unit/test_png_decoder.py).
 
 Only the common photo layouts take this path: 8-bit truecolour with or without alpha, not animated, no tRNS.
+Both are decoded to RGBA (opaque alpha for RGB), which Pillow can wrap without a copy; the pipeline drops an
+opaque alpha when it first resamples.
 Everything else, any libspng error, or libspng not being installed, returns None and the caller decodes with
 Pillow, which keeps the final word on what is corrupt: the rejection reason never depends on the decoder.
 The header has already been parsed and the pixel limit enforced (consumer_core.imaging.open_image) before
@@ -19,13 +21,13 @@ import struct
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from consumer_core.imaging import load_pillow
+from consumer_core.imaging import OpenedImage, load_pillow
 
 if TYPE_CHECKING:
     from PIL import Image
 
-# IHDR colour type -> Pillow / libspng mode, for bit depth 8.
-_MODES = {2: "RGB", 6: "RGBA"}
+# IHDR colour types libspng takes here (bit depth 8): truecolour, truecolour with alpha.
+_TRUECOLOUR = frozenset({2, 6})
 
 
 @functools.cache
@@ -40,35 +42,34 @@ def _pyspng() -> ModuleType | None:
     return pyspng
 
 
-def _fast_mode(data: bytes, header: Image.Image) -> str | None:
-    """The mode libspng decodes `data` to, or None when this PNG is not one it should take. Pillow has already
-    checked the signature and read the size from the same IHDR; it does not say the bit depth, hence the read."""
+def _takes(opened: OpenedImage) -> bool:
+    """Whether libspng should decode this PNG. Pillow has already checked the signature and read the size from
+    the same IHDR; it does not say the bit depth, hence the read."""
+    data, header = opened.structure.data, opened.image
     if header.format != "PNG" or data[12:16] != b"IHDR":
-        return None
+        return False
     bit_depth, colour_type = data[24], data[25]
-    mode = _MODES.get(colour_type)
-    if bit_depth != 8 or mode is None:
-        return None
-    if getattr(header, "n_frames", 1) != 1 or "transparency" in header.info:
-        return None  # APNG frames and tRNS colour keys stay with Pillow
-    return mode
+    if bit_depth != 8 or colour_type not in _TRUECOLOUR:
+        return False
+    # APNG frames and tRNS colour keys stay with Pillow.
+    return opened.structure.frames == 1 and "transparency" not in header.info
 
 
-def decode(data: bytes, header: Image.Image) -> Image.Image | None:
-    """Decoded pixels of the PNG whose lazily opened header is `header`, or None (then decode with Pillow).
-    The result carries the header's info (ICC profile, ...) and the eXIf chunk wherever it is in the file."""
-    mode = _fast_mode(data, header)
-    spng = _pyspng() if mode else None
-    if mode is None or spng is None:
+def decode(opened: OpenedImage) -> Image.Image | None:
+    """Decoded pixels of the lazily opened PNG, or None (then decode with Pillow). The result carries the
+    header's info (ICC profile, ...) and the eXIf chunk wherever it is in the file."""
+    spng = _pyspng() if _takes(opened) else None
+    if spng is None:
         return None
+    data, header = opened.structure.data, opened.image
     try:
-        pixels = spng.load(data, mode)
+        pixels = spng.load(data, "RGBA")
     except RuntimeError:  # libspng refuses (CRC, truncation, ...): Pillow decides what that is
         return None
     if pixels.shape[:2] != (header.height, header.width):
         return None
     Image = load_pillow()
-    im = Image.frombuffer(mode, header.size, pixels, "raw", mode, 0, 1)  # shares the array, no copy
+    im = Image.frombuffer("RGBA", header.size, pixels, "raw", "RGBA", 0, 1)  # shares the array, no copy
     im.format = "PNG"
     im.info = dict(header.info)
     exif = exif_chunk(data)

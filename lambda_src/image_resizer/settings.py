@@ -6,44 +6,32 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
-from consumer_core.config import env_int, output_prefix
-
-DEFAULT_SIZES = (512, 256, 128, 64)
-MAX_SIZE = 4096
-FORMATS = ("webp", "jpeg")
+from consumer_core.config import env_int, image_limits, output_prefix
+from image_resizer.spec import DEFAULT_SIZES, OUTPUT_FORMATS, ThumbnailSpec, parse_sizes
 
 
 @dataclass(frozen=True)
 class ResizerSettings:
     thumbnail_prefix: str
-    sizes: tuple[int, ...]
-    output_format: str
-    quality: int
+    spec: ThumbnailSpec
     cache_control: str
-
-
-def parse_sizes(raw: str) -> tuple[int, ...]:
-    from image_resizer.thumbnails import parse_sizes as parse
-
-    try:
-        sizes = parse(raw)
-    except ValueError as exc:
-        raise ValueError(f"THUMBNAIL_SIZES must be comma-separated positive integers, got {raw!r}: {exc}") from None
-    if any(size > MAX_SIZE for size in sizes):
-        raise ValueError(f"THUMBNAIL_SIZES must not exceed {MAX_SIZE}, got {raw!r}")
-    return sizes
 
 
 @lru_cache(maxsize=1)
 def resizer_settings() -> ResizerSettings:
-    thumbnail_prefix = output_prefix("THUMBNAIL_PREFIX", "thumbnails/")
+    raw_sizes = os.environ.get("THUMBNAIL_SIZES", ",".join(map(str, DEFAULT_SIZES)))
+    try:
+        sizes = parse_sizes(raw_sizes)
+    except ValueError as exc:
+        raise ValueError(f"THUMBNAIL_SIZES must be comma-separated sizes, got {raw_sizes!r}: {exc}") from None
     output_format = os.environ.get("THUMBNAIL_FORMAT", "webp").strip().lower()
-    if output_format not in FORMATS:
-        raise ValueError(f"THUMBNAIL_FORMAT must be one of {FORMATS}, got {output_format!r}")
+    if output_format not in OUTPUT_FORMATS:
+        raise ValueError(f"THUMBNAIL_FORMAT must be one of {sorted(OUTPUT_FORMATS)}, got {output_format!r}")
+    quality = env_int("THUMBNAIL_QUALITY", 80)
+    if quality > 100:
+        raise ValueError(f"THUMBNAIL_QUALITY must be 1..100, got {quality}")
     return ResizerSettings(
-        thumbnail_prefix=thumbnail_prefix,
-        sizes=parse_sizes(os.environ.get("THUMBNAIL_SIZES", ",".join(map(str, DEFAULT_SIZES)))),
-        output_format=output_format,
-        quality=env_int("THUMBNAIL_QUALITY", 80),
+        thumbnail_prefix=output_prefix("THUMBNAIL_PREFIX", "thumbnails/"),
+        spec=ThumbnailSpec(sizes=sizes, format=output_format, quality=quality, limits=image_limits()),
         cache_control=os.environ.get("THUMBNAIL_CACHE_CONTROL", "public, max-age=31536000, immutable"),
     )

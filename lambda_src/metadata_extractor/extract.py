@@ -1,25 +1,27 @@
 """Image metadata from bytes: pure, no AWS, never a full-resolution decode of a JPEG.
 
-`extract_metadata()` reads the header (format, size, mode, bit depth, alpha, frames, ICC, EXIF), checks the pixel
-limit before any pixel is decoded, then decodes one small, drafted version of the first frame (JPEG DCT scaling:
-at most 1/8 of the pixels) for the perceptual hash and the placeholder. Formats without DCT scaling (PNG, GIF,
-WebP, TIFF, ...) are decoded in full, which the pixel limit bounds. Opening and classifying the bytes is
-consumer_core.imaging.open_image, shared with the resizer: rejections raise `MetadataRejected` (= ImageRejected)
-with the same stable reason for the same upload. `summarise()` gives the compact form that events and the index
-carry.
+`extract_metadata()` opens the upload through consumer_core.imaging (format, structure and costs checked first,
+the frame count taken from that walk: Pillow's own count is quadratic for TIFF pages and walks GIF blocks in
+Python), reads the header (format, size, mode, bit depth, alpha, ICC, EXIF), then decodes one small version of
+the first frame for the perceptual hash and the placeholder: JPEGs through DCT scaling (at most 1/8 of the
+pixels), other formats in full and shrunk band by band (consumer_core.imaging.pixels), never copied at full
+size. All of it runs inside the CPU budget's hard stop. Rejections are PermanentError with the same stable reason
+the resizer gives the same upload. `summarise()` gives the compact form that events and the index carry.
 
 Pillow is imported inside the functions: importing this module costs nothing at cold start.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
+import struct
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from consumer_core.imaging import CORRUPT_IMAGE, TOO_MANY_PIXELS, ImageRejected, open_image
+from consumer_core.errors import PermanentError
+from consumer_core.imaging import DEFAULT_LIMITS, ImageLimits, Structure, cpu_budget, open_image, orientation, pixels
+from consumer_core.imaging.formats import FORMAT_ALIASES, mime_type
 from metadata_extractor import exif as exif_values
 from metadata_extractor import phash
 from metadata_extractor.placeholder import placeholder
@@ -27,70 +29,58 @@ from metadata_extractor.placeholder import placeholder
 if TYPE_CHECKING:
     from PIL import Image
 
+# Version of the metadata document (docs/metadata.md), not of the event that carries its summary.
 SCHEMA_VERSION = "1.0"
-# The extractor's name for the shared rejection (service.py and tests use it).
-MetadataRejected = ImageRejected
 
 ANIMATED_FORMATS = frozenset({"GIF", "PNG", "WEBP"})
-MIME_TYPES = {
-    "JPEG": "image/jpeg",
-    "PNG": "image/png",
-    "GIF": "image/gif",
-    "WEBP": "image/webp",
-    "TIFF": "image/tiff",
-    "BMP": "image/bmp",
-}
-
 # Long edge of the decoded working image the hash and the placeholder come from.
 WORK_SIZE = 64
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "La", "RGBa"})
 _BIT_DEPTH_BY_MODE = {"1": 1, "I": 32, "F": 32}
-# Pillow's exif_transpose() operations, by EXIF orientation.
-_TRANSPOSE = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270"}
-_TRANSPOSE |= {7: "TRANSVERSE", 8: "ROTATE_90"}
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError, TypeError)
 
 
-def extract_metadata(data: bytes, *, max_pixels: int, include_gps_coordinates: bool) -> dict[str, Any]:
-    """The metadata document of one image (JSON-ready; see docs/metadata.md). Raises MetadataRejected."""
-    image = open_image(data, max_pixels)  # header only; pixel limit already enforced
-    from PIL import Image
-
-    with image:
+def extract_metadata(
+    data: bytes, *, include_gps_coordinates: bool, limits: ImageLimits = DEFAULT_LIMITS
+) -> dict[str, Any]:
+    """The metadata document of one image (JSON-ready; see docs/metadata.md). Raises PermanentError."""
+    with cpu_budget(limits.cpu_budget_s), open_image(data, limits) as opened:
+        image, structure = opened.image, opened.structure
         stored_width, stored_height = image.size
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our limit applies, not Pillow's
-                header = _header(image, data)
-                work = _decode_small(image)  # before getexif(): PNG's getexif() would load the full image
+                warnings.simplefilter("ignore")  # Pillow warns about broken EXIF; our limits are the ones that count
+                header = _header(image, structure)
+                work = _decode_small(image)  # before getexif(): a PNG's getexif() would load the full image
                 exif = _exif(image)
-        except MetadataRejected:
+        except PermanentError:
             raise
-        except Image.DecompressionBombError as error:
-            raise MetadataRejected(TOO_MANY_PIXELS, str(error)) from error
-        except Exception as error:  # Pillow reports truncated/broken data as OSError, SyntaxError, ValueError, ...
-            raise MetadataRejected(CORRUPT_IMAGE, f"cannot decode: {type(error).__name__}: {error}") from error
+        except _DECODE_ERRORS as error:  # Pillow reports truncated/broken data in many ways
+            raise PermanentError("corrupt_image", f"cannot decode: {type(error).__name__}: {error}") from error
         xmp_has_gps = _xmp_has_gps(image.info)
 
-    orientation = exif["camera"]["orientation"] or 1
-    width, height = (stored_height, stored_width) if orientation >= 5 else (stored_width, stored_height)
-    work = _upright_rgb(work, orientation)
-    gps = exif_values.gps(exif["gps"]) if include_gps_coordinates else None
-    return {
-        "schema_version": SCHEMA_VERSION,
-        **header,
-        "width": width,
-        "height": height,
-        "stored_width": stored_width,
-        "stored_height": stored_height,
-        "bytes": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "perceptual_hash": phash.dhash(work),
-        "perceptual_hash_algorithm": phash.ALGORITHM,
-        "placeholder": placeholder(work),
-        "exif": exif["camera"],
-        "has_gps": exif_values.has_gps(exif["gps"]) or xmp_has_gps,
-        "gps": gps,
-    }
+        upright_as = exif["camera"]["orientation"] or 1
+        swapped = orientation.swaps_axes(upright_as)
+        width, height = (stored_height, stored_width) if swapped else (stored_width, stored_height)
+        work = _flattened(orientation.upright(work, upright_as))
+        gps = exif_values.gps(exif["gps"]) if include_gps_coordinates else None
+        return {
+            "schema_version": SCHEMA_VERSION,
+            **header,
+            "width": width,
+            "height": height,
+            "stored_width": stored_width,
+            "stored_height": stored_height,
+            "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "perceptual_hash": phash.dhash(work),
+            "perceptual_hash_algorithm": phash.ALGORITHM,
+            "placeholder": placeholder(work),
+            "exif": exif["camera"],
+            "has_gps": exif_values.has_gps(exif["gps"]) or xmp_has_gps,
+            "gps": gps,
+            "metadata_dropped": list(structure.dropped),
+        }
 
 
 def summarise(metadata: dict[str, Any]) -> dict[str, Any]:
@@ -118,30 +108,19 @@ def summarise(metadata: dict[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------ internals
 
 
-def _header(image: Image.Image, data: bytes) -> dict[str, Any]:
-    """What the header says, before any decode."""
+def _header(image: Image.Image, structure: Structure) -> dict[str, Any]:
+    """What the header says, before any decode. Frames come from the structure walk (bounded), not Pillow."""
     pillow_format = image.format or ""
-    frame_count = _frame_count(image)
     return {
-        "format": "JPEG" if pillow_format == "MPO" else pillow_format,  # MPO = JPEG + extra pictures (phones)
-        "mime_type": MIME_TYPES.get(pillow_format, "image/jpeg" if pillow_format == "MPO" else None),
+        "format": FORMAT_ALIASES.get(pillow_format, pillow_format),
+        "mime_type": mime_type(pillow_format),
         "mode": image.mode,
-        "bit_depth": _bit_depth(image, data),
+        "bit_depth": _bit_depth(image, structure.data),
         "has_alpha": image.mode in _ALPHA_MODES or "transparency" in image.info,
-        "is_animated": pillow_format in ANIMATED_FORMATS and (frame_count or 1) > 1,
-        "frame_count": frame_count,
+        "is_animated": pillow_format in ANIMATED_FORMATS and structure.frames > 1,
+        "frame_count": structure.frames,
         **_icc(image.info.get("icc_profile")),
     }
-
-
-def _frame_count(image: Image.Image) -> int | None:
-    try:
-        count = int(getattr(image, "n_frames", 1))
-    except Exception:  # broken later frames: the first one is still usable, as for the resizer
-        count = None
-    with contextlib.suppress(Exception):  # back to the first frame, which is all we decode
-        image.seek(0)
-    return count
 
 
 def _bit_depth(image: Image.Image, data: bytes) -> int:
@@ -169,6 +148,8 @@ def _icc(profile: Any) -> dict[str, Any]:
         description = exif_values.text(
             ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(profile))), max_chars=256
         )
+    except PermanentError:
+        raise
     except Exception:  # a broken profile is not a broken image
         description = None
     return {"has_icc_profile": True, "icc_profile_description": description}
@@ -178,6 +159,8 @@ def _exif(image: Image.Image) -> dict[str, Any]:
     """Selected EXIF, normalised. Broken EXIF yields empty values, never an error."""
     try:
         ifd0: Any = image.getexif()
+    except PermanentError:
+        raise
     except Exception:  # unparseable EXIF block: as if there were none
         ifd0 = {}
     exif_ifd = _ifd(ifd0, exif_values.EXIF_IFD)
@@ -188,6 +171,8 @@ def _exif(image: Image.Image) -> dict[str, Any]:
 def _ifd(raw: Any, tag: int) -> Any:
     try:
         return dict(raw.get_ifd(tag))
+    except PermanentError:
+        raise
     except Exception:
         return {}
 
@@ -204,30 +189,21 @@ def _xmp_has_gps(info: dict[str, Any]) -> bool:
 
 
 def _decode_small(image: Image.Image) -> Image.Image:
-    """The first frame, decoded as small as the format allows, in L, LA, RGB or RGBA, long edge <= WORK_SIZE."""
-    from PIL import Image
-
+    """The first frame decoded as small as the format allows and shrunk to a long edge of at most WORK_SIZE, in
+    L, RGB or premultiplied RGBa/La. Never a full-size copy of the decoded pixels beyond a mode conversion."""
     if image.format in ("JPEG", "MPO"):
         image.draft(None, (WORK_SIZE, WORK_SIZE))  # DCT scaling: decodes at 1/2, 1/4 or 1/8 size
     image.load()
-    frame: Image.Image = image
-    mode = frame.mode
-    if mode in ("P", "PA"):
-        frame = frame.convert("RGBA" if mode == "PA" or "transparency" in frame.info else "RGB")
-    elif mode == "1":
-        frame = frame.convert("L")
-    elif mode in ("La", "RGBa"):
-        frame = frame.convert("LA" if mode == "La" else "RGBA")
-    elif mode.startswith("I;16"):
-        frame = frame.convert("I")  # resizing works on I, not on I;16
-    elif mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):  # CMYK, YCbCr, LAB, HSV
+    mode = image.mode
+    frame = pixels.resamplable(image)
+    if frame.mode == "CMYK":
         frame = frame.convert("RGB")
-    if frame is image:
-        frame = frame.copy()  # thumbnail() works in place; keep the opened image intact
-    frame.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    if frame.mode in ("I", "F"):
-        frame = _to_8bit(frame, 16 if mode.startswith("I;16") else None)
-    return frame
+    small = pixels.shrink(frame, pixels.fit(*frame.size, WORK_SIZE), gap=2.0)
+    if small.mode in pixels.SIXTEEN_BIT:
+        return _to_8bit(small.convert("I"), 16)
+    if small.mode in ("I", "F"):
+        return _to_8bit(small, 16 if mode.startswith("I;16") else None)
+    return small
 
 
 def _to_8bit(frame: Image.Image, bits: int | None) -> Image.Image:
@@ -242,13 +218,11 @@ def _to_8bit(frame: Image.Image, bits: int | None) -> Image.Image:
     return frame.point(lambda value: value * scale - low * scale).convert("L")
 
 
-def _upright_rgb(frame: Image.Image, orientation: int) -> Image.Image:
-    """Apply EXIF orientation to the small image and flatten alpha on white (what a viewer shows)."""
+def _flattened(frame: Image.Image) -> Image.Image:
+    """RGB as a viewer shows it: alpha (premultiplied or straight) flattened on white."""
     from PIL import Image
 
-    operation = _TRANSPOSE.get(orientation)
-    if operation:
-        frame = frame.transpose(Image.Transpose[operation])
+    frame = pixels.straight(frame)
     if frame.mode in ("RGBA", "LA"):
         background = Image.new("RGBA", frame.size, (255, 255, 255, 255))
         background.alpha_composite(frame.convert("RGBA"))

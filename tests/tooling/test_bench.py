@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from image_resizer.thumbnails import ThumbnailSpec
+from image_resizer.spec import ThumbnailSpec
 from tools import testimages as images
 from tools.bench import pipelines, run
 

@@ -93,5 +93,5 @@ def test_misuse_fails_with_a_message(tmp_path: Path) -> None:
     no_in = subprocess.run(["make", "-s", "thumbnails"], cwd=ROOT, env=ENV, capture_output=True, text=True)
 
     assert missing.returncode == 2 and "input not found" in missing.stderr
-    assert bad_sizes.returncode == 2 and "positive" in bad_sizes.stderr
+    assert bad_sizes.returncode == 2 and "size must be 1..4096" in bad_sizes.stderr
     assert no_in.returncode != 0 and "usage: make thumbnails" in no_in.stderr

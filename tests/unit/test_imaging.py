@@ -14,29 +14,22 @@ import pytest
 from PIL import Image
 
 from consumer_core import imaging
-from consumer_core.errors import PERMANENT_REASONS
-from consumer_core.imaging import (
-    CORRUPT_IMAGE,
-    NOT_AN_IMAGE,
-    REASONS,
-    TOO_MANY_PIXELS,
-    UNSUPPORTED_FORMAT,
-    ImageRejected,
-    open_image,
-)
-from image_resizer import thumbnails
-from image_resizer.thumbnails import ThumbnailSpec, render
-from metadata_extractor import extract
+from consumer_core.errors import PermanentError
+from consumer_core.imaging import ImageLimits, open_image
+from image_resizer.spec import ThumbnailSpec
+from image_resizer.thumbnails import render
 from metadata_extractor.extract import extract_metadata
 from tools import testimages as images
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 50_000_000
+NOT_AN_IMAGE, CORRUPT_IMAGE = "not_an_image", "corrupt_image"
+UNSUPPORTED_FORMAT, TOO_MANY_PIXELS = "unsupported_format", "too_many_pixels"
 
 
 def reason_of(data: bytes, max_pixels: int = LIMIT) -> str:
-    with pytest.raises(ImageRejected) as caught:
-        open_image(data, max_pixels)
+    with pytest.raises(PermanentError) as caught:
+        open_image(data, ImageLimits(max_pixels=max_pixels))
     assert caught.value.reason in str(caught.value)
     return caught.value.reason
 
@@ -118,7 +111,8 @@ def test_pixel_limit_is_inclusive_and_read_from_the_header() -> None:
     data = images.jpeg(200, 100)
     before = pillow_allocations()
 
-    with open_image(data, 20_000) as im:
+    with open_image(data, ImageLimits(max_pixels=20_000)) as opened:
+        im = opened.image
         assert (im.format, im.size, im.mode) == ("JPEG", (200, 100), "RGB")
     assert reason_of(data, max_pixels=19_999) == TOO_MANY_PIXELS
     assert pillow_allocations() == before  # header only: no pixel buffer, accepted or not
@@ -151,37 +145,19 @@ def test_webp_canvas_is_read_before_pillow_opens_the_file(monkeypatch: pytest.Mo
 
 def test_webp_under_the_limit_opens() -> None:
     data = images.encode(Image.new("RGB", (300, 200)), "WEBP")
-    with open_image(data, 60_000) as im:
-        assert (im.format, im.size) == ("WEBP", (300, 200))
-
-
-# ---------------------------------------------------------------------------------------------- the exception
-
-
-def test_rejection_reasons_are_known_permanent_reasons() -> None:
-    assert set(REASONS) <= PERMANENT_REASONS  # consumers raise PermanentError(exc.reason, ...)
-    with pytest.raises(ValueError):
-        ImageRejected("bad_reason", "x")
-    rejection = ImageRejected(CORRUPT_IMAGE, "broken")
-    assert (rejection.reason, rejection.message) == (CORRUPT_IMAGE, "broken")
-
-
-def test_consumers_share_the_exception_and_the_reasons() -> None:
-    assert thumbnails.ImageRejected is ImageRejected
-    assert extract.MetadataRejected is ImageRejected
-    consts = ("NOT_AN_IMAGE", "CORRUPT_IMAGE", "UNSUPPORTED_FORMAT", "TOO_MANY_PIXELS")
-    assert [getattr(thumbnails, name) for name in consts] == [getattr(imaging, name) for name in consts]
+    with open_image(data, ImageLimits(max_pixels=60_000)) as opened:
+        assert (opened.image.format, opened.image.size) == ("WEBP", (300, 200))
 
 
 # ---------------------------------------------------------------------------------------------- both consumers
 
 
 def _render(data: bytes, max_pixels: int) -> object:
-    return render(data, ThumbnailSpec(max_pixels=max_pixels))
+    return render(data, ThumbnailSpec(limits=ImageLimits(max_pixels=max_pixels)))
 
 
 def _extract(data: bytes, max_pixels: int) -> object:
-    return extract_metadata(data, max_pixels=max_pixels, include_gps_coordinates=False)
+    return extract_metadata(data, include_gps_coordinates=False, limits=ImageLimits(max_pixels=max_pixels))
 
 
 CONSUMERS = pytest.mark.parametrize("consume", [_render, _extract], ids=["image_resizer", "metadata_extractor"])
@@ -204,7 +180,7 @@ CONSUMERS = pytest.mark.parametrize("consume", [_render, _extract], ids=["image_
 def test_one_upload_gets_one_reason_from_every_consumer(
     consume: Callable[[bytes, int], object], data: bytes, reason: str
 ) -> None:
-    with pytest.raises(ImageRejected) as caught:
+    with pytest.raises(PermanentError) as caught:
         consume(data, LIMIT)
     assert caught.value.reason == reason == reason_of(data)
 
@@ -220,7 +196,7 @@ def test_webp_bomb_never_reaches_pillow_in_either_consumer(
 
     monkeypatch.setattr(Image, "open", no_open)
 
-    with pytest.raises(ImageRejected) as caught:
+    with pytest.raises(PermanentError) as caught:
         consume(webp_vp8x(16_000, 16_000), LIMIT)
     assert caught.value.reason == TOO_MANY_PIXELS
 
@@ -231,12 +207,16 @@ def test_webp_bomb_never_reaches_pillow_in_either_consumer(
 _PLUGINS = """
 import json, sys
 import consumer_core.imaging as imaging
+from consumer_core.errors import PermanentError
 print(json.dumps("PIL" in sys.modules))
 for data in (b"8BPS" + bytes(64), b"\\x00\\x00\\x01\\x00" + bytes(64), b"P6 4 4 255 " + bytes(48), b"hello"):
     try:
-        imaging.open_image(data, 1000)
-    except imaging.ImageRejected:
+        imaging.open_image(data, imaging.ImageLimits(max_pixels=1000))
+    except PermanentError:
         pass
+print(json.dumps("PIL" in sys.modules))  # what is not an accepted format never reaches Pillow
+gif = bytes.fromhex("474946383761010001008100000000000000000000000000002c000000000100010000080400010404003b")
+imaging.open_image(gif, imaging.ImageLimits(max_pixels=1000)).close()
 print(json.dumps(sorted(m for m in sys.modules if m.startswith("PIL.") and m.endswith("ImagePlugin"))))
 """
 
@@ -245,8 +225,9 @@ def test_pillow_loads_on_first_use_with_only_the_accepted_readers() -> None:
     env = {"PYTHONPATH": f"{ROOT / 'lambda_src'}:{ROOT}", "PATH": "/usr/bin:/bin"}
     proc = subprocess.run([sys.executable, "-c", _PLUGINS], capture_output=True, text=True, env=env, check=True)
 
-    imported_at_start, plugins = (json.loads(line) for line in proc.stdout.splitlines())
+    imported_at_start, imported_for_non_images, plugins = (json.loads(line) for line in proc.stdout.splitlines())
     assert imported_at_start is False
+    assert imported_for_non_images is False
     accepted = {f"PIL.{name}ImagePlugin" for name in ("Bmp", "Gif", "Jpeg", "Mpo", "Png", "Tiff", "WebP")}
     # Image.open itself imports Pillow's few "common" readers (PPM among them); `formats=` keeps them untried.
     # What must never happen is Pillow's fallback to loading every plugin (PSD, ICO, EPS, ... parsers).

@@ -13,8 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import ExifTags, Image, TiffImagePlugin
 
+from consumer_core.errors import PermanentError
+from consumer_core.imaging import ImageLimits
 from metadata_extractor import exif
-from metadata_extractor.extract import MetadataRejected, extract_metadata
+from metadata_extractor.extract import extract_metadata
 from tools import testimages as images
 
 scalars_leaf = st.one_of(st.none(), st.integers(), st.floats(), st.text(max_size=5))
@@ -183,7 +185,7 @@ def test_odd_exif_in_a_real_jpeg_never_breaks_extraction(
                 del ifd[tag]
     exif_block = raw.tobytes()
     data = images.encode(BASE, "JPEG", exif=exif_block)
-    result = extract_metadata(data, max_pixels=10_000, include_gps_coordinates=True)
+    result = extract_metadata(data, include_gps_coordinates=True, limits=ImageLimits(max_pixels=10_000))
     assert_json_plain(result)
     assert (result["width"], result["height"]) in ((48, 32), (32, 48))
 
@@ -200,8 +202,8 @@ def test_corrupted_bytes_give_metadata_or_a_stable_reason(sample: bytes, flips: 
     for position, value in flips:
         data[position % len(data)] = value
     try:
-        result = extract_metadata(bytes(data), max_pixels=1_000_000, include_gps_coordinates=True)
-    except MetadataRejected as rejection:
+        result = extract_metadata(bytes(data), include_gps_coordinates=True, limits=ImageLimits(max_pixels=1_000_000))
+    except PermanentError as rejection:
         assert rejection.reason in {"not_an_image", "corrupt_image", "unsupported_format", "too_many_pixels"}
     else:
         assert_json_plain(result)

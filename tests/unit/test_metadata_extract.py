@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from PIL import ExifTags, Image, ImageCms, TiffImagePlugin
 
-from metadata_extractor.extract import MetadataRejected, extract_metadata, summarise
+from consumer_core.errors import PermanentError
+from consumer_core.imaging import ImageLimits
+from metadata_extractor.extract import extract_metadata, summarise
 from metadata_extractor.phash import hamming
 from tools import testimages as images
 
@@ -20,14 +22,14 @@ LIMIT = 50_000_000
 
 
 def extract(data: bytes, *, gps: bool = False, max_pixels: int = LIMIT) -> dict[str, Any]:
-    result = extract_metadata(data, max_pixels=max_pixels, include_gps_coordinates=gps)
+    result = extract_metadata(data, include_gps_coordinates=gps, limits=ImageLimits(max_pixels=max_pixels))
     json.dumps(result, allow_nan=False)  # JSON-ready, no NaN/inf, no bytes
     return result
 
 
 def rejected(data: bytes, *, max_pixels: int = LIMIT) -> str:
-    with pytest.raises(MetadataRejected) as caught:
-        extract_metadata(data, max_pixels=max_pixels, include_gps_coordinates=True)
+    with pytest.raises(PermanentError) as caught:
+        extract_metadata(data, include_gps_coordinates=True, limits=ImageLimits(max_pixels=max_pixels))
     return caught.value.reason
 
 
@@ -286,7 +288,7 @@ def test_truncated_png_is_corrupt() -> None:
 
 def test_rejection_reason_must_be_known() -> None:
     with pytest.raises(ValueError):
-        MetadataRejected("bad_reason", "x")
+        PermanentError("bad_reason", "x")
 
 
 # ------------------------------------------------------------------------------------------- summary

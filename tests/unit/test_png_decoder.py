@@ -8,13 +8,18 @@ import io
 import pytest
 from PIL import Image
 
+from consumer_core.errors import PermanentError
+from consumer_core.imaging import DEFAULT_LIMITS, OpenedImage, open_image
 from image_resizer import png_decoder
-from image_resizer.thumbnails import CORRUPT_IMAGE, ImageRejected, ThumbnailSpec, render
+from image_resizer.spec import ThumbnailSpec
+from image_resizer.thumbnails import render
 from tools import testimages as images
 
+CORRUPT_IMAGE = "corrupt_image"
 
-def header(data: bytes) -> Image.Image:
-    return Image.open(io.BytesIO(data))
+
+def header(data: bytes) -> OpenedImage:
+    return open_image(data, DEFAULT_LIMITS)
 
 
 def pillow_pixels(data: bytes) -> Image.Image:
@@ -49,11 +54,12 @@ def test_pixels_are_identical_to_pillows(mode: str, interlace: int, spng_calls: 
     source = Image.open(io.BytesIO(images.rgba_png(333, 222, seed=5))).convert(mode)
     data = images.encode(source, "PNG", interlace=interlace)
 
-    decoded = png_decoder.decode(data, header(data))
+    decoded = png_decoder.decode(header(data))
 
-    assert decoded is not None and spng_calls == [mode]
-    assert (decoded.mode, decoded.size, decoded.format) == (mode, (333, 222), "PNG")
-    assert decoded.tobytes() == pillow_pixels(data).tobytes()
+    # Both layouts are decoded to RGBA (opaque for RGB) so that Pillow wraps libspng's buffer without a copy.
+    assert decoded is not None and spng_calls == ["RGBA"]
+    assert (decoded.mode, decoded.size, decoded.format) == ("RGBA", (333, 222), "PNG")
+    assert decoded.convert(mode).tobytes() == pillow_pixels(data).tobytes()
 
 
 @pytest.mark.parametrize(
@@ -69,7 +75,7 @@ def test_pixels_are_identical_to_pillows(mode: str, interlace: int, spng_calls: 
     ids=["palette", "16-bit", "grey", "tRNS", "APNG", "JPEG"],
 )
 def test_other_layouts_are_left_to_pillow(data: bytes, spng_calls: list[str]) -> None:
-    assert png_decoder.decode(data, header(data)) is None
+    assert png_decoder.decode(header(data)) is None
     assert spng_calls == []
 
 
@@ -86,11 +92,11 @@ def test_thumbnails_are_byte_identical_with_either_decoder(monkeypatch: pytest.M
 def test_exif_after_the_pixel_data_still_orients(spng_calls: list[str]) -> None:
     stored = images.orientation_pattern(400, 200).transpose(Image.Transpose.ROTATE_90)  # undoes orientation 6
     data = images.png_with_late_exif(stored, 6)
-    assert "exif" not in header(data).info  # Pillow's header parse has not reached it
+    assert "exif" not in header(data).image.info  # Pillow's header parse has not reached it
 
     rendered = render(data, ThumbnailSpec(sizes=(200,), format="jpeg", quality=95))
 
-    assert spng_calls == ["RGB"]
+    assert spng_calls == ["RGBA"]
     assert (rendered.source.width, rendered.source.height, rendered.source.orientation) == (400, 200, 6)
     out = pillow_pixels(rendered.thumbnails[0].body).convert("RGB")
     assert out.size == (200, 100)
@@ -100,7 +106,7 @@ def test_exif_after_the_pixel_data_still_orients(spng_calls: list[str]) -> None:
 def test_icc_profile_from_the_header_is_kept(spng_calls: list[str]) -> None:
     data = images.encode(images.photo(120, 80), "PNG", icc_profile=images.adobe_rgb_profile())
 
-    decoded = png_decoder.decode(data, header(data))
+    decoded = png_decoder.decode(header(data))
 
     assert decoded is not None and decoded.info["icc_profile"] == images.adobe_rgb_profile()
 
@@ -116,12 +122,12 @@ def test_damaged_pngs_get_the_same_verdict_as_with_pillow(
         data[len(data) // 2] ^= 0xFF
     data = bytes(data)
 
-    assert png_decoder.decode(data, header(data)) is None  # libspng refused: Pillow decides
+    assert png_decoder.decode(header(data)) is None  # libspng refused: Pillow decides
     assert spng_calls
-    with pytest.raises(ImageRejected) as fast:
+    with pytest.raises(PermanentError) as fast:
         render(data)
     without_spng(monkeypatch)
-    with pytest.raises(ImageRejected) as slow:
+    with pytest.raises(PermanentError) as slow:
         render(data)
     assert fast.value.reason == slow.value.reason == CORRUPT_IMAGE
 
@@ -145,8 +151,8 @@ def test_a_missing_pyspng_is_logged_once_and_pillow_decodes(
     try:
         with caplog.at_level("INFO", logger=png_decoder.__name__):
             data = images.rgba_png(300, 200)
-            assert png_decoder.decode(data, header(data)) is None
-            assert png_decoder.decode(data, header(data)) is None
+            assert png_decoder.decode(header(data)) is None
+            assert png_decoder.decode(header(data)) is None
             assert render(data).thumbnails[0].width == 300
         assert [r.getMessage() for r in caplog.records].count(caplog.records[0].getMessage()) == 1
         assert "decoded by Pillow" in caplog.records[0].getMessage()

@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from image_resizer.thumbnails import ThumbnailSpec, fit, make_thumbnails
+from image_resizer.geometry import fit
+from image_resizer.spec import ThumbnailSpec
+from image_resizer.thumbnails import render
 from tools import testimages as images
 
 dims = st.integers(min_value=1, max_value=100_000)
@@ -70,7 +72,7 @@ def test_rendered_thumbnails_have_the_planned_dimensions(
 ) -> None:
     data = images.encode(Image.new("RGB", (width, height), (90, 140, 200)), "PNG")
 
-    thumbs = make_thumbnails(data, ThumbnailSpec(sizes=tuple(size_list), format=fmt))
+    thumbs = render(data, ThumbnailSpec(sizes=tuple(size_list), format=fmt)).thumbnails
 
     assert [(t.size, t.width, t.height) for t in thumbs] == [(s, *fit(width, height, s)) for s in size_list]
     for thumb in thumbs:

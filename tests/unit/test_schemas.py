@@ -179,7 +179,7 @@ def test_object_ref_built_by_consumer_core_validates():
     ids=["exif-jpeg", "rgba-png", "animated-gif", "png16"],
 )
 def test_metadata_summary_from_real_images_validates(data: bytes):
-    metadata = summarise(extract_metadata(data, max_pixels=50_000_000, include_gps_coordinates=True))
+    metadata = summarise(extract_metadata(data, include_gps_coordinates=True))
     obj = parse_s3_event(s3_events.object_created("bkt-1", "uploads/alice/a.jpg")).object_ref()
     event = index_events.domain_event(
         "Image Metadata Extracted", {"object": obj, "metadata_key": "metadata/x/v/metadata.json", "metadata": metadata}

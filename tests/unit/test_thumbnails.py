@@ -8,8 +8,13 @@ import io
 import pytest
 from PIL import Image, ImageCms
 
-from image_resizer.thumbnails import Thumbnail, ThumbnailSpec, make_thumbnails, render
+from image_resizer.spec import ThumbnailSpec
+from image_resizer.thumbnails import Thumbnail, render
 from tools import testimages as images
+
+
+def make_thumbnails(data: bytes, spec: ThumbnailSpec | None = None) -> list[Thumbnail]:
+    return render(data, spec).thumbnails
 
 
 def decode(thumb: Thumbnail) -> Image.Image:

@@ -20,7 +20,7 @@ def hwm_kb():
 
 
 from pathlib import Path
-from image_resizer.thumbnails import ThumbnailSpec
+from image_resizer.spec import ThumbnailSpec
 from tools.bench import pipelines
 pipeline, path, fmt = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 data = path.read_bytes()

@@ -6,12 +6,12 @@ import io
 
 from PIL import Image, ImageChops, ImageOps
 
-from image_resizer import thumbnails
-from image_resizer.thumbnails import ThumbnailSpec
+from image_resizer.spec import ThumbnailSpec
+from image_resizer.thumbnails import render
 
 
 def ours(data: bytes, spec: ThumbnailSpec) -> list[tuple[int, int, bytes]]:
-    return [(t.width, t.height, t.body) for t in thumbnails.make_thumbnails(data, spec)]
+    return [(t.width, t.height, t.body) for t in render(data, spec).thumbnails]
 
 
 def naive(data: bytes, spec: ThumbnailSpec) -> list[tuple[int, int, bytes]]:

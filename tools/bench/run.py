@@ -16,7 +16,7 @@ from pathlib import Path
 
 import PIL
 
-from image_resizer.thumbnails import ThumbnailSpec
+from image_resizer.spec import ThumbnailSpec
 from tools.bench import corpus, importtime, memory, pipelines, sharp_runner
 
 TARGET_SPEEDUP_VS_NAIVE = 3.0

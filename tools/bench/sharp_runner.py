@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from image_resizer.thumbnails import ThumbnailSpec
+from image_resizer.spec import ThumbnailSpec
 
 HERE = Path(__file__).parent / "sharp"
 

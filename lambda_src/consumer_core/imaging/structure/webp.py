@@ -1,0 +1,96 @@
+"""WebP structure: the canvas, every RIFF chunk, animation frames, metadata chunks.
+
+What an upload controls that costs more than its size suggests:
+- the canvas: Pillow reads every WebP through libwebp's animation decoder, which allocates two RGBA canvases
+  when the file is opened, then copies the frame out as bytes before Pillow stores it: ~16 bytes per pixel at
+  the peak, so a 16383 x 3000 canvas needs ~790 MB;
+- chunks and frames: capped (the demuxer indexes them all when the file is opened).
+ICC, EXIF and XMP chunks over their caps are cut out (the RIFF size and the VP8X flags are fixed to match).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from consumer_core.imaging.limits import ImageLimits
+from consumer_core.imaging.structure.model import POINTER_BYTES, Structure, check_count, metadata_limit
+
+# Peak bytes per canvas pixel while Pillow loads the first frame (two decoder canvases, the frame as bytes, the
+# image), and measured decode CPU per canvas pixel (lossless is the slower bitstream).
+BYTES_PER_PIXEL = 16
+_NS_PER_PIXEL = {"lossy": 9.0, "lossless": 25.0}
+_METADATA = {b"ICCP": ("icc_profile", 0x20), b"EXIF": ("exif", 0x08), b"XMP ": ("xmp", 0x04)}
+
+
+def canvas(data: bytes) -> tuple[int, int] | None:
+    """Canvas size from the first chunk's header (VP8X, VP8 or VP8L), without walking the file."""
+    if len(data) < 30 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        return None
+    chunk = data[12:16]
+    if chunk == b"VP8X":
+        return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
+    if chunk == b"VP8 ":
+        width, height = struct.unpack("<HH", data[26:30])
+        return width & 0x3FFF, height & 0x3FFF
+    if chunk == b"VP8L" and data[20] == 0x2F:
+        bits = int.from_bytes(data[21:25], "little")
+        return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+    return None
+
+
+def inspect(data: bytes, limits: ImageLimits) -> Structure | None:
+    """The structure of a WebP, or None when it is too broken to walk (the decoder then decides)."""
+    size = canvas(data)
+    if size is None:
+        return None
+    chunks = frames = 0
+    lossless = False
+    cut: list[tuple[int, int]] = []
+    dropped: list[str] = []
+    flags_off = 0
+    position = 12
+    while position + 8 <= len(data):
+        kind, length = data[position : position + 4], struct.unpack_from("<I", data, position + 4)[0]
+        end = position + 8 + length + (length & 1)
+        chunks += 1
+        check_count("WebP chunks", chunks, limits.max_chunks)
+        if kind == b"ANMF":
+            frames += 1
+            check_count("WebP animation frames", frames, limits.max_frames)
+            lossless = lossless or b"VP8L" in data[position + 24 : position + 32]
+        elif kind == b"VP8L":
+            lossless = True
+        elif kind in _METADATA:
+            name, flag = _METADATA[kind]
+            if length > metadata_limit(limits, name):
+                dropped.append(name)
+                cut.append((position, min(end, len(data))))
+                flags_off |= flag
+        position = end
+    width, height = size
+    return Structure(
+        format="WEBP",
+        width=width,
+        height=height,
+        data=_without_chunks(data, cut, flags_off),
+        frames=max(1, frames),
+        memory_bytes=width * height * BYTES_PER_PIXEL + height * POINTER_BYTES,
+        decode_cpu_s=width * height * _NS_PER_PIXEL["lossless" if lossless else "lossy"] / 1e9,
+        dropped=tuple(sorted(dropped)),
+        counts={"chunks": chunks, "frames": max(1, frames)},
+    )
+
+
+def _without_chunks(data: bytes, cut: list[tuple[int, int]], flags_off: int) -> bytes:
+    if not cut:
+        return data
+    parts, position = [], 0
+    for start, end in cut:
+        parts.append(data[position:start])
+        position = end
+    parts.append(data[position:])
+    out = bytearray(b"".join(parts))
+    out[4:8] = struct.pack("<I", len(out) - 8)
+    if out[12:16] == b"VP8X":
+        out[20] &= ~flags_off & 0xFF
+    return bytes(out)
