@@ -22,13 +22,15 @@ def clear_process_caches() -> None:
     clients.client.cache_clear()
     clients.resource_table.cache_clear()
     config.core_settings.cache_clear()
+    config.image_limits.cache_clear()
     from image_resizer.settings import resizer_settings
     from metadata_extractor.settings import extractor_settings
-    from search_indexer.service import indexer_settings
+    from search_indexer.settings import indexer_settings, output_prefixes
 
     resizer_settings.cache_clear()
     extractor_settings.cache_clear()
     indexer_settings.cache_clear()
+    output_prefixes.cache_clear()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The handler runtime shared by every consumer.
+"""The handler runtime shared by every consumer: generic over what it parses and processes.
 
 One handler accepts both invocation shapes:
 - queue mode (reference): an SQS batch whose bodies are EventBridge events; answers with a partial batch
@@ -6,38 +6,68 @@ One handler accepts both invocation shapes:
 - async mode: EventBridge invokes the function with one event.
 
 Per event: parse -> idempotent process (keyed on the object) -> classify errors. Permanent errors go to the
-consumer's DLQ at once with the reason; transient errors are retried (batch item failure, or a raised error
-in async mode so Lambda retries and then uses its on-failure destination). Nothing is dropped silently.
+consumer's DLQ at once, with the reason, after the consumer's `on_rejected` hook; transient errors are retried.
+Nothing is dropped silently, and a batch never pays for one bad record:
+- before each record (but the first), the remaining time is checked against the record budget; a record that
+  might not finish is handed back to SQS unprocessed;
+- a record being processed when its invocation timed out or was killed is recognised on its next delivery (its
+  idempotency record is still in progress past that invocation's deadline) and goes to the DLQ with `timeout` or
+  `out_of_memory`, while its batch-mates, which never started or finished, are processed;
+- a record that fails transiently on its last allowed delivery goes to the DLQ with `retries_exhausted` and the
+  last error, rather than being redriven by SQS without a reason.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
+import threading
 import time
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from consumer_core.config import core_settings
 from consumer_core.errors import PermanentError, TransientError, classify
-from consumer_core.events import S3ObjectEvent, parse_s3_event
+from consumer_core.events import parse_s3_event
 from consumer_core.observability import logger, metrics, tracer
 
 
-class HasIdentity(Protocol):
+class ConsumerEvent(Protocol):
+    """What the runtime needs of a parsed event: the object it is about, and context for logs and the DLQ."""
+
     @property
     def identity(self) -> str: ...
 
+    def context(self) -> dict[str, str]: ...
 
-EventT = TypeVar("EventT", bound=HasIdentity)
+
+EventT = TypeVar("EventT", bound=ConsumerEvent)
+RejectionHook = Callable[[Any, PermanentError], None]
+
+# A watchdog notes the record in progress this long before the invocation's deadline.
+TIMEOUT_NOTE_MARGIN_S = 0.5
 
 
 @dataclass(frozen=True)
 class Outcome:
     status: str  # "processed" | "duplicate" | "rejected"
-    identity: str | None
-    result: dict[str, Any] | None = None
+    identity: str | None = None
     reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "identity": self.identity, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What SQS says about one record's delivery; an async invocation is a first delivery."""
+
+    raw_body: str | None = None
+    receive_count: int = 1
+    last: bool = False
 
 
 def is_sqs_batch(event: Any) -> bool:
@@ -46,109 +76,152 @@ def is_sqs_batch(event: Any) -> bool:
 
 
 class ConsumerHandler(Generic[EventT]):
-    """Callable Lambda entry point: `handler = ConsumerHandler(consumer="image_resizer", process=...)`."""
+    """Callable Lambda entry point: `handler = ConsumerHandler(consumer="image_resizer", process=...)`.
+
+    `parse` turns an EventBridge event into the consumer's model (PermanentError for what it does not take);
+    `process` does the work and returns a JSON-able dict; `on_rejected(model or None, error)` is called for every
+    permanent failure before the event goes to the DLQ (e.g. to announce it); `record_time_budget_s` is the time
+    one record may need, checked before starting each record of a batch but the first.
+    """
 
     def __init__(
         self,
         *,
         consumer: str,
         process: Callable[[EventT], dict[str, Any]],
-        parse: Callable[[Any], EventT] = parse_s3_event,  # type: ignore[assignment]
-        publish_rejections: bool = True,
+        parse: Callable[[Any], EventT] = parse_s3_event,  # type: ignore[assignment]  # the default model is S3
+        on_rejected: RejectionHook | None = None,
+        record_time_budget_s: float = 10.0,
     ) -> None:
         self.consumer = consumer
         self.process = process
         self.parse = parse
-        self.publish_rejections = publish_rejections
-        self._entry: Callable[[Any, Any], Any] | None = None
-        self._idempotency: Any = None
-        self._run_idempotently: Callable[..., dict[str, Any]] | None = None
+        self.on_rejected = on_rejected
+        self.record_time_budget_s = record_time_budget_s
 
-    # -- Lambda entry point ------------------------------------------------------------------------------
     def __call__(self, event: Any, context: Any) -> Any:
-        if self._entry is None:
-            self._entry = self._build_entry()
-        return self._entry(event, context)
+        return self._runtime.entry(event, context)
 
-    def _build_entry(self) -> Callable[[Any, Any], Any]:
-        # Built on first invocation: the tracer, idempotency and batch utilities are heavy imports.
+    @functools.cached_property
+    def _runtime(self) -> _Runtime[EventT]:
+        # Built on the first invocation: the tracer, idempotency and batch utilities are heavy imports.
+        return _Runtime(self)
+
+
+class _Runtime(Generic[EventT]):
+    def __init__(self, handler: ConsumerHandler[EventT]) -> None:
         from consumer_core.idempotency import ObjectIdempotency
 
-        self._idempotency = ObjectIdempotency()
-        self._run_idempotently = self._idempotency.wrap(self._run)
+        self.handler = handler
+        self.idempotency = ObjectIdempotency(handler.consumer)
+        self.run = self.idempotency.wrap(self._run)
+        self.watchdog = _Watchdog(self.idempotency)
         entry = tracer().capture_lambda_handler(self._dispatch, capture_response=False)
         entry = metrics.log_metrics(entry, capture_cold_start_metric=True)
-        return logger.inject_lambda_context(entry, clear_state=True)
+        self.entry = logger.inject_lambda_context(entry, clear_state=True)
 
     def _dispatch(self, event: Any, context: Any) -> Any:
-        self._idempotency.register_lambda_context(context)
-        if is_sqs_batch(event):
+        self.idempotency.register_lambda_context(context)
+        with self.watchdog.watching(context):
+            if not is_sqs_batch(event):
+                return self.handle(event, Delivery()).as_dict()
             from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+            position = itertools.count()
+
+            def record_handler(record: Any) -> dict[str, Any]:
+                return self._handle_record(record, context, first=next(position) == 0)
 
             return process_partial_response(
                 event=event,
-                record_handler=self._handle_sqs_record,
+                record_handler=record_handler,
                 processor=BatchProcessor(event_type=EventType.SQS),
                 context=context,
             )
-        outcome = self.handle_event(event, raw_body=None)
-        return {"status": outcome.status, "identity": outcome.identity, "reason": outcome.reason}
 
-    def _handle_sqs_record(self, record: Any) -> dict[str, Any]:
-        body = record.body
+    def _handle_record(self, record: Any, context: Any, *, first: bool) -> dict[str, Any]:
+        receive_count = int(record.attributes.approximate_receive_count or 1)
+        delivery = Delivery(record.body, receive_count, receive_count >= core_settings().max_receive_count)
+        remaining_s = context.get_remaining_time_in_millis() / 1000 if context is not None else float("inf")
+        if not first and not delivery.last and remaining_s < self.handler.record_time_budget_s:
+            metrics.add_metric(name="Deferred", unit="Count", value=1)
+            logger.info("record handed back to SQS: not enough time left", remaining_s=remaining_s)
+            raise TransientError(
+                f"deferred: {remaining_s:.1f} s left, a record may need {self.handler.record_time_budget_s} s"
+            )
         try:
-            event = json.loads(body)
+            event = json.loads(record.body)
         except (TypeError, ValueError):
             event = None
         if not isinstance(event, dict):
             # Not JSON at all: keep it in the DLQ as it came.
-            self._reject(PermanentError("invalid_event", "SQS message body is not a JSON object"), body, None)
-            return {"status": "rejected", "reason": "invalid_event"}
-        outcome = self.handle_event(event, raw_body=body)
-        return {"status": outcome.status, "reason": outcome.reason}
+            self._reject(PermanentError("invalid_event", "SQS message body is not a JSON object"), record.body, None)
+            return Outcome("rejected", reason="invalid_event").as_dict()
+        return self.handle(event, delivery).as_dict()
 
     # -- one event -------------------------------------------------------------------------------------
-    def handle_event(self, event: dict[str, Any] | Any, *, raw_body: str | None) -> Outcome:
+    def handle(self, event: Any, delivery: Delivery) -> Outcome:
         """Process one EventBridge event. Raises TransientError for retryable failures; never loses an event."""
         logger.set_correlation_id(event.get("id") if isinstance(event, dict) else None)
         started = time.perf_counter()
+        original = delivery.raw_body if delivery.raw_body is not None else event
         model: EventT | None = None
         try:
-            model = self.parse(event)
-            with logger.append_context_keys(**_log_keys(model)):
-                token = uuid.uuid4().hex
-                assert self._run_idempotently is not None
-                # The consumer is part of the key so functions sharing one table (or one test process) never
-                # see each other's records, whatever AWS_LAMBDA_FUNCTION_NAME says.
-                request = {"identity": f"{self.consumer}:{model.identity}"}
-                result = self._run_idempotently(request=request, model=model, token=token)
-                duplicate = result.get("_run") != token
-                self._report_success(model, result, duplicate, started)
-                return Outcome("duplicate" if duplicate else "processed", model.identity, result)
+            model = self.handler.parse(event)
+            with logger.append_context_keys(**model.context()):
+                return self._handle_model(model, delivery, original, started)
         except Exception as exc:  # classified below: nothing escapes unclassified
-            error = classify(exc)
-            if isinstance(error, PermanentError):
-                self._reject(error, raw_body if raw_body is not None else event, model)
-                return Outcome("rejected", getattr(model, "identity", None), reason=error.reason)
-            metrics.add_metric(name="TransientFailures", unit="Count", value=1)
-            logger.warning(
-                "transient failure, will be retried", error=str(error), error_type=type(exc).__name__, exc_info=True
-            )
-            if error is exc:
-                raise
-            raise error from exc
+            return self._failed(exc, model, delivery, original)
 
-    def _run(self, request: dict[str, Any], model: EventT, token: str) -> dict[str, Any]:
-        result = dict(self.process(model))
-        result["_run"] = token  # tells a fresh run from a result replayed by idempotency
-        return result
+    def _handle_model(self, model: EventT, delivery: Delivery, original: Any, started: float) -> Outcome:
+        from consumer_core.idempotency import Replayed
 
-    # -- reporting -------------------------------------------------------------------------------------
-    def _report_success(self, model: EventT, result: dict[str, Any], duplicate: bool, started: float) -> None:
-        if duplicate:
+        request = {"identity": model.identity}
+        if delivery.receive_count > 1:
+            ended = self.idempotency.ended_while_processing(request)
+            if ended is not None:
+                error = PermanentError(ended, f"an earlier delivery's invocation ended ({ended}) while processing it")
+                self._reject(error, original, model)
+                self.idempotency.forget(request, error)
+                return Outcome("rejected", model.identity, ended)
+        with self.watchdog.processing(request):
+            result = self.run(request=request, model=model)
+        if isinstance(result, Replayed):
             metrics.add_metric(name="Duplicates", unit="Count", value=1)
             logger.info("duplicate event, result replayed from the idempotency store")
-            return
+            return Outcome("duplicate", model.identity)
+        self._report_success(result, started)
+        return Outcome("processed", model.identity)
+
+    def _run(self, request: dict[str, Any], model: EventT) -> dict[str, Any]:
+        return self.handler.process(model)
+
+    def _failed(self, exc: Exception, model: EventT | None, delivery: Delivery, original: Any) -> Outcome:
+        from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+        identity = model.identity if model is not None else None
+        error = classify(exc)
+        if isinstance(error, PermanentError):
+            self._reject(error, original, model)
+            return Outcome("rejected", identity, error.reason)
+        if isinstance(exc, IdempotencyAlreadyInProgressError) and delivery.last:
+            # Another delivery of the same object is being processed; its own message keeps the event.
+            logger.info("last delivery of an object another invocation is processing: left to that one")
+            return Outcome("duplicate", identity)
+        if delivery.last:
+            exhausted = PermanentError("retries_exhausted", f"failed on every delivery; last error: {error}")
+            self._reject(exhausted, original, model)
+            return Outcome("rejected", identity, exhausted.reason)
+        metrics.add_metric(name="TransientFailures", unit="Count", value=1)
+        logger.warning(
+            "transient failure, will be retried", error=str(error), error_type=type(exc).__name__, exc_info=True
+        )
+        if error is exc:
+            raise exc
+        raise error from exc
+
+    # -- reporting -------------------------------------------------------------------------------------
+    def _report_success(self, result: dict[str, Any], started: float) -> None:
         elapsed_ms = (time.perf_counter() - started) * 1000
         metrics.add_metric(name="Processed", unit="Count", value=1)
         metrics.add_metric(name="ProcessingTime", unit="Milliseconds", value=elapsed_ms)
@@ -159,44 +232,63 @@ class ConsumerHandler(Generic[EventT]):
     def _reject(self, error: PermanentError, original: Any, model: EventT | None) -> None:
         from aws_lambda_powertools.metrics import single_metric
 
-        from consumer_core import results
         from consumer_core.dlq import send_to_dlq
 
-        s3_event = model if isinstance(model, S3ObjectEvent) else None
         logger.warning("permanent failure, sending to DLQ", reason=error.reason, error=error.message)
         metrics.add_metric(name="Rejected", unit="Count", value=1)
-        with single_metric(
-            name="RejectedByReason",
-            unit="Count",
-            value=1,
-            namespace=metrics.namespace,
-        ) as metric:
-            metric.add_dimension(name="service", value=self.consumer)
+        with single_metric(name="RejectedByReason", unit="Count", value=1, namespace=metrics.namespace) as metric:
+            metric.add_dimension(name="service", value=self.handler.consumer)
             metric.add_dimension(name="reason", value=error.reason)
-        if self.publish_rejections and s3_event is not None and s3_event.detail_type == "Object Created":
-            results.publish(
-                "Image Rejected",
-                {
-                    "object": s3_event.object_ref(),
-                    "consumer": self.consumer,
-                    "reason": error.reason,
-                    "message": error.message[:1000],
-                },
-            )
+        if self.handler.on_rejected is not None:
+            self.handler.on_rejected(model, error)
         send_to_dlq(
             original if original is not None else "",
-            consumer=self.consumer,
+            consumer=self.handler.consumer,
             reason=error.reason,
             message=error.message,
-            object_key=getattr(s3_event, "key", None),
-            object_version=s3_event.version_or_etag if s3_event else None,
+            context=model.context() if model is not None else {},
         )
 
 
-def _log_keys(model: Any) -> dict[str, Any]:
-    if isinstance(model, S3ObjectEvent):
-        return {"bucket": model.bucket, "object_key": model.key, "object_version": model.version_or_etag}
-    return {"identity": getattr(model, "identity", None)}
+class _Watchdog:
+    """Notes the record in progress shortly before the invocation's deadline, so that its next delivery can tell
+    a timeout from a kill (idempotency.ended_while_processing)."""
+
+    def __init__(self, idempotency: Any) -> None:
+        self.idempotency = idempotency
+        self.current: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def watching(self, context: Any) -> Iterator[None]:
+        timer = None
+        if context is not None:
+            delay = context.get_remaining_time_in_millis() / 1000 - TIMEOUT_NOTE_MARGIN_S
+            timer = threading.Timer(max(0.0, delay), self._fire)
+            timer.daemon = True
+            timer.start()
+        try:
+            yield
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    @contextmanager
+    def processing(self, request: dict[str, Any]) -> Iterator[None]:
+        with self._lock:
+            self.current = request
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.current = None
+
+    def _fire(self) -> None:
+        with self._lock:
+            request = self.current
+        if request is not None:
+            logger.warning("invocation about to time out while processing a record")
+            self.idempotency.note_timeout(request)
 
 
-__all__ = ["ConsumerHandler", "Outcome", "PermanentError", "TransientError", "is_sqs_batch"]
+__all__ = ["ConsumerEvent", "ConsumerHandler", "Delivery", "Outcome", "is_sqs_batch"]

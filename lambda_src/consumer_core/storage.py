@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from consumer_core.clients import client
 from consumer_core.errors import PermanentError
@@ -40,20 +41,37 @@ def put_object(bucket: str, key: str, body: bytes, content_type: str, cache_cont
     client("s3").put_object(**params)
 
 
-def delete_objects(bucket: str, keys: Iterable[str]) -> list[str]:
-    """Delete keys (1,000 per request); returns the keys deleted. Missing keys count as deleted (S3 semantics)."""
-    unique = sorted(set(keys))
-    deleted: list[str] = []
-    for start in range(0, len(unique), 1000):
-        chunk = unique[start : start + 1000]
-        response = client("s3").delete_objects(
-            Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
-        )
+def delete_every_version(bucket: str, keys: Iterable[str]) -> set[str]:
+    """Delete every version (and delete marker) of each key, so nothing of it stays readable; returns the keys.
+    Versions are found by listing each key's folder (derived keys of one upload version share one), 1,000 per
+    DeleteObjects request. Keys that no longer exist count as deleted."""
+    wanted = set(keys)
+    s3 = client("s3")
+    targets: list[dict[str, str]] = []
+    for folder in sorted({key.rpartition("/")[0] + "/" for key in wanted}):
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=folder):
+            for entry in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                if entry["Key"] in wanted:
+                    targets.append({"Key": entry["Key"], "VersionId": entry["VersionId"]})
+    for start in range(0, len(targets), 1000):
+        chunk = targets[start : start + 1000]
+        response = s3.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
         errors = response.get("Errors") or []
         if errors:
             first = errors[0]
             raise RuntimeError(
-                f"could not delete {len(errors)} objects, first: {first.get('Key')}: {first.get('Code')}"
+                f"could not delete {len(errors)} object versions, first: {first.get('Key')}: {first.get('Code')}"
             )
-        deleted.extend(chunk)
-    return deleted
+    return wanted
+
+
+def head_current(bucket: str, key: str) -> dict[str, Any] | None:
+    """What S3 serves for `key` now (HeadObject), or None when nothing is (no version, or a delete marker)."""
+    from consumer_core.errors import client_error_code
+
+    try:
+        return dict(client("s3").head_object(Bucket=bucket, Key=key))
+    except Exception as exc:
+        if client_error_code(exc) in {"404", "NoSuchKey", "NotFound", "405", "MethodNotAllowed"}:
+            return None
+        raise

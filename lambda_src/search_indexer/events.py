@@ -1,7 +1,10 @@
 """The five event types the indexer consumes, parsed into one typed model.
 
 S3 `Object Created` / `Object Deleted` are parsed by consumer_core (key decoding, emulator tolerance); the
-pipeline's own domain events (schemas/image-pipeline/*.v1.json) are checked here for the fields the index needs.
+pipeline's own domain events (schemas/image-pipeline/*.v1.json) are checked here for the fields the index needs,
+and for authenticity: the outputs a domain event reports must lie under the derived prefix of the very upload
+version it is about (consumer_core.naming.version_prefix). Anything else is `forged_event`: such an event could
+otherwise make the indexer delete another upload's outputs.
 """
 
 from __future__ import annotations
@@ -12,19 +15,26 @@ from typing import Any
 from urllib.parse import quote
 
 from consumer_core.errors import PermanentError
+from consumer_core.event_types import (
+    DOMAIN_DETAIL_TYPES,
+    IMAGE_REJECTED,
+    METADATA_EXTRACTED,
+    OBJECT_CREATED,
+    OBJECT_DELETED,
+    PIPELINE_SOURCE,
+    S3_DETAIL_TYPES,
+    S3_SOURCE,
+    THUMBNAILS_GENERATED,
+)
+from consumer_core.naming import version_prefix, version_token
 from search_indexer import sequencer as seqs
 from search_indexer.layout import KeyLayoutError, item_pk, owner_of
+from search_indexer.settings import output_prefixes
 
-S3_SOURCE = "aws.s3"
-PIPELINE_SOURCE = "image-pipeline"
 SUPPORTED_MAJOR = "1"
-
-CREATED = "Object Created"
-DELETED = "Object Deleted"
-THUMBNAILS = "Thumbnails Generated"
-METADATA = "Image Metadata Extracted"
-REJECTED = "Image Rejected"
-DOMAIN_TYPES = frozenset({THUMBNAILS, METADATA, REJECTED})
+# Short names for the five types, as the index code uses them.
+CREATED, DELETED = OBJECT_CREATED, OBJECT_DELETED
+THUMBNAILS, METADATA, REJECTED = THUMBNAILS_GENERATED, METADATA_EXTRACTED, IMAGE_REJECTED
 
 # S3 `deletion-type` of a delete that removes one version only (other versions may still be current).
 PERMANENTLY_DELETED = "Permanently Deleted"
@@ -54,6 +64,15 @@ class IndexEvent:
         return item_pk(self.bucket, self.key)
 
     @property
+    def token(self) -> str:
+        """The upload version this event is about (its version id; its ETag in an unversioned bucket)."""
+        return version_token(self.version_id, self.etag)
+
+    def context(self) -> dict[str, str]:
+        """Log keys and DLQ attributes naming the object."""
+        return {"bucket": self.bucket, "object_key": self.key, "object_version": self.token}
+
+    @property
     def is_version_delete(self) -> bool:
         """A permanent delete of one named version: the key itself may still have a current version."""
         return self.detail_type == DELETED and self.deletion_type == PERMANENTLY_DELETED and bool(self.version_id)
@@ -81,9 +100,9 @@ def parse_index_event(event: Any, s3_parser: Callable[[Any], Any] | None = None)
     if not isinstance(event, dict):
         raise PermanentError("invalid_event", f"event must be a JSON object, got {type(event).__name__}")
     source, detail_type = event.get("source"), event.get("detail-type")
-    if source == S3_SOURCE and detail_type in (CREATED, DELETED):
+    if source == S3_SOURCE and detail_type in S3_DETAIL_TYPES:
         return _from_s3(event, s3_parser)
-    if source == PIPELINE_SOURCE and detail_type in DOMAIN_TYPES:
+    if source == PIPELINE_SOURCE and detail_type in DOMAIN_DETAIL_TYPES:
         return _from_domain(event)
     raise PermanentError("unsupported_event", f"the search indexer does not consume {source!r} {detail_type!r}")
 
@@ -114,30 +133,47 @@ def _from_domain(event: dict[str, Any]) -> IndexEvent:
         raise PermanentError("unsupported_event", f"{detail_type} schema_version {version} is not 1.x")
     obj = _require(detail, "object", dict)
     bucket, key = _require(obj, "bucket", str), _require(obj, "key", str)
+    version_id = obj.get("version_id") or None
+    etag = obj.get("etag") if isinstance(obj.get("etag"), str) else None
     common: dict[str, Any] = {
         "detail_type": detail_type,
         "bucket": bucket,
         "key": key,
         "owner": _owner(key),
-        "version_id": obj.get("version_id") or None,
+        "version_id": version_id,
+        "etag": etag,
         "sequencer": _sequencer(obj.get("sequencer")),
         "event_time": _require(obj, "event_time", str),
     }
+    # The producers name outputs after the version token they computed from this same object block.
+    token = version_token(version_id, etag, obj.get("sequencer"))
+    prefixes = output_prefixes()
     if detail_type == THUMBNAILS:
         thumbnails = _require(detail, "thumbnails", list)
         if not thumbnails or not all(isinstance(t, dict) and isinstance(t.get("key"), str) for t in thumbnails):
             raise PermanentError("invalid_event", "thumbnails must be a non-empty list of objects with a key")
+        _authentic([t["key"] for t in thumbnails], version_prefix(prefixes.thumbnails, key, token))
         return IndexEvent(**common, thumbnails=tuple(thumbnails))
     if detail_type == METADATA:
         metadata = _require(detail, "metadata", dict)
         _require(metadata, "sha256", str)
-        return IndexEvent(**common, metadata=metadata, metadata_key=_require(detail, "metadata_key", str))
+        metadata_key = _require(detail, "metadata_key", str)
+        _authentic([metadata_key], version_prefix(prefixes.metadata, key, token))
+        return IndexEvent(**common, metadata=metadata, metadata_key=metadata_key)
     return IndexEvent(
         **common,
         consumer=_require(detail, "consumer", str),
         reason=_require(detail, "reason", str),
         message=str(detail.get("message") or ""),
     )
+
+
+def _authentic(keys: list[str], prefix: str) -> None:
+    foreign = [key for key in keys if not key.startswith(prefix) or "/../" in key or key.endswith("/..")]
+    if foreign:
+        raise PermanentError(
+            "forged_event", f"outputs outside this upload's derived prefix {prefix!r}: {', '.join(foreign[:3])}"
+        )
 
 
 def _require(container: dict[str, Any], name: str, kind: type) -> Any:

@@ -26,10 +26,13 @@ def status_of(item: dict[str, Any]) -> str:
     """Derived on read, so it converges with the attributes it summarises.
 
     rejected: a consumer rejected this version; ready: thumbnails and metadata recorded;
-    processing: the upload is indexed and results are pending; pending: results arrived before the S3 event.
+    processing: the upload is indexed and results are pending; pending: results arrived before the S3 event;
+    needs_reprocessing: S3 serves a version whose outputs are gone (its newer versions were deleted for good).
     """
     if item.get("rejections"):
         return "rejected"
+    if item.get("reprocess"):
+        return "needs_reprocessing"
     if "uploaded_at" not in item:
         return "pending"
     if item.get("thumbnails") and item.get("metadata"):
@@ -39,7 +42,7 @@ def status_of(item: dict[str, Any]) -> str:
 
 def to_record(item: dict[str, Any] | None) -> dict[str, Any] | None:
     """The image record, or None for no image (absent, deleted, or only a record of deleted versions)."""
-    if not item or item.get("deleted") or "seq" not in item:
+    if not item or item.get("deleted") or "live" not in item:
         return None
     record = {name: from_dynamo(item[name]) for name in PUBLIC if name in item}
     record["status"] = status_of(item)

@@ -1,42 +1,53 @@
-"""search_indexer's AWS side: apply one event to the index table, then delete the outputs it reports as orphaned."""
+"""search_indexer's AWS side: read back what S3 serves when a version is deleted, apply the event to the index,
+then delete every version of the outputs of dead versions and forget them."""
 
 from __future__ import annotations
 
-import os
-from functools import lru_cache
 from typing import Any
 
 from consumer_core import storage
 from consumer_core.clients import resource_table
-from consumer_core.config import output_prefix
 from consumer_core.observability import logger, metrics
 from search_indexer.events import IndexEvent
-
-
-@lru_cache(maxsize=1)
-def indexer_settings() -> tuple[str, tuple[str, ...]]:
-    table = os.environ.get("SEARCH_INDEX_TABLE", "")
-    if not table:
-        raise RuntimeError("missing required environment variable: SEARCH_INDEX_TABLE")
-    # Only derived outputs may ever be deleted by the indexer (IAM says the same): never an upload.
-    prefixes = (output_prefix("THUMBNAIL_PREFIX", "thumbnails/"), output_prefix("METADATA_PREFIX", "metadata/"))
-    return table, prefixes
+from search_indexer.settings import indexer_settings
+from search_indexer.state import Served
 
 
 def index_event(event: IndexEvent) -> dict[str, Any]:
-    from search_indexer.index import apply_event
+    from search_indexer.index import apply_event, clear_pending
 
-    table_name, output_prefixes = indexer_settings()
-    outcome = apply_event(resource_table(table_name), event)
-    deletable = [key for key in outcome.keys_to_delete if key.startswith(output_prefixes)]
-    refused = sorted(set(outcome.keys_to_delete) - set(deletable))
-    if refused:
-        logger.error("refusing to delete keys outside the output prefixes", keys=refused[:10])
+    settings = indexer_settings()
+    table = resource_table(settings.table)
+    served = read_back(event) if event.is_version_delete else None
+    outcome = apply_event(table, event, served=served)
+    pending = set(outcome.pending_deletes)
+    # Only derived outputs may ever be deleted by the indexer (IAM says the same): never an upload. Events are
+    # checked for this when parsed (forged_event); this is the last line.
+    outputs = (settings.outputs.thumbnails, settings.outputs.metadata)
+    deletable = {key for key in pending if key.startswith(outputs)}
+    if pending - deletable:
+        logger.error("refusing to delete keys outside the output prefixes", keys=sorted(pending - deletable)[:10])
     if deletable:
-        # Exact keys, not a prefix listing: a re-upload's fresh outputs may already sit under the same prefix.
-        storage.delete_objects(outcome.bucket, deletable)
+        storage.delete_every_version(event.bucket, deletable)
         metrics.add_metric(name="OutputsDeleted", unit="Count", value=len(deletable))
+    if pending:
+        clear_pending(table, outcome.pk, pending)
     if outcome.stale:
         metrics.add_metric(name="StaleEvents", unit="Count", value=1)
-        logger.info("stale event ignored: the index already holds a newer state for this key")
-    return {"status": outcome.action, "pk": outcome.pk, "outputs_deleted": len(deletable)}
+        logger.info("event changed nothing: the index already holds it or a newer state")
+    return {"status": outcome.action, "pk": outcome.pk, "live": outcome.live, "outputs_deleted": len(deletable)}
+
+
+def read_back(event: IndexEvent) -> Served:
+    """What S3 serves for the event's key now: after a permanent delete of one version, an older one may be."""
+    head = storage.head_current(event.bucket, event.key)
+    if head is None:
+        return Served(exists=False)
+    modified = head.get("LastModified")
+    return Served(
+        exists=True,
+        version_id=head.get("VersionId") if head.get("VersionId") not in (None, "null") else None,
+        etag=str(head.get("ETag", "")).strip('"') or None,
+        size=head.get("ContentLength"),
+        last_modified=modified.strftime("%Y-%m-%dT%H:%M:%SZ") if hasattr(modified, "strftime") else None,
+    )

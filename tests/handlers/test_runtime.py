@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from consumer_core.errors import PermanentError, TransientError
 from consumer_core.events import S3ObjectEvent
+from consumer_core.rejections import announce_rejections
 from consumer_core.runtime import ConsumerHandler
 from tests.support import s3_events
 
@@ -42,7 +43,7 @@ def process() -> RecordingProcess:
 
 @pytest.fixture
 def handler(aws, process: RecordingProcess) -> ConsumerHandler:
-    return ConsumerHandler(consumer="test_consumer", process=process)
+    return ConsumerHandler(consumer="test_consumer", process=process, on_rejected=announce_rejections("test_consumer"))
 
 
 def created(key: str, **kwargs: Any) -> dict[str, Any]:

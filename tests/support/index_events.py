@@ -79,3 +79,17 @@ def domain_event(detail_type: str, detail: dict[str, Any], *, time: str | None =
         "resources": [],
         "detail": {"schema_version": "1.0", **detail},
     }
+
+
+def thumbnail_keys(key: str, token: str, sizes: tuple[int, ...] = (512, 64)) -> dict[int, str]:
+    """The keys image_resizer writes for one upload version (consumer_core.naming, default prefix)."""
+    from consumer_core.naming import derived_key
+
+    return {size: derived_key("thumbnails/", key, token, f"{size}.webp") for size in sizes}
+
+
+def metadata_key(key: str, token: str) -> str:
+    """The key metadata_extractor writes for one upload version (consumer_core.naming, default prefix)."""
+    from consumer_core.naming import derived_key
+
+    return derived_key("metadata/", key, token, "metadata.json")

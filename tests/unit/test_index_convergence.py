@@ -1,6 +1,7 @@
 """The search index converges: whatever the order and duplication of the events of many uploads, deletes and
-results, the records equal those of applying the events once in order, and equal an independent model of what
-the final state must be. Cleanup never deletes the outputs of the image that is live at the end."""
+results, the items equal those of applying the events once in order, and the records equal an independent model
+of S3 (the version stack of each key). Cleanup deletes exactly the outputs of the versions that left the history,
+never one of the live image's."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import itertools
 import os
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 import boto3
 import pytest
@@ -15,10 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from search_indexer.index import apply_event
+from search_indexer.index import apply_event, clear_pending
 from search_indexer.query import duplicates, get_image, images_of_owner
+from search_indexer.state import HISTORY, Served
 from search_indexer.table_schema import create_table
 from tests.support import index_events, s3_events
+from tests.support.memory_table import MemoryTable
 
 BUCKET = "pipeline-uploads"
 REGION = "us-east-1"
@@ -45,10 +49,10 @@ class Put:
 
     def thumbnail_keys(self) -> dict[int, str]:
         # Derived names depend on key + version (image_resizer's rule), so versions never share outputs.
-        return {size: f"thumbnails/{self.key}/{self.version_id}/{size}.webp" for size in (256, 64)}
+        return index_events.thumbnail_keys(self.key, self.version_id, (256, 64))
 
     def metadata_key(self) -> str:
-        return f"metadata/{self.key}/{self.version_id}.json"
+        return index_events.metadata_key(self.key, self.version_id)
 
     def derived_keys(self) -> set[str]:
         keys = set()
@@ -102,11 +106,12 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     for key in names:
         seq = draw(st.integers(0x0055AED6DCD9000000, 0x0055AED6DCD9FFFFFF))
         versions: list[str] = []
-        for step in range(draw(st.integers(1, 4))):
+        for step in range(draw(st.integers(1, 6))):
             seq += draw(st.integers(1, 2**40))
             clock += 1
             time = f"2026-11-27T10:{clock // 60:02d}:{clock % 60:02d}Z"
-            kind = "put" if step == 0 else draw(st.sampled_from(["put", "put", "delete_marker", "delete_version"]))
+            kinds = ["put", "put", "delete_marker", "delete_version"] if versions else ["put", "delete_marker"]
+            kind = "put" if step == 0 else draw(st.sampled_from(kinds))
             # Sequencers are rendered with and without leading zeros, in either case (AWS vs emulators).
             sequencer = render(seq, draw(st.sampled_from([16, 18, 20])), draw(st.booleans()))
             if kind == "put":
@@ -135,6 +140,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                 events.append(deleted)
             else:
                 op = DeleteVersion(key, seq, draw(st.sampled_from(versions)), time)
+                versions.remove(op.version_id)  # S3 deletes a version once
                 deleted = s3_events.object_deleted(
                     BUCKET, key, version_id=op.version_id, sequencer=sequencer, deletion_type="Permanently Deleted"
                 )
@@ -160,27 +166,69 @@ def result_events(op: Put, sequencer: str) -> list[dict[str, Any]]:
     return events
 
 
-def expected_record(ops: list[Any], key: str) -> dict[str, Any] | None:
-    """Independent model: the newest change of the key decides; a permanently deleted version is gone."""
+def stack(ops: list[Any], key: str) -> list[Any]:
+    """S3's version stack of `key` after every op (oldest first): uploads and delete markers, minus the versions
+    deleted for good."""
     mine = [op for op in ops if op.key == key]
-    deleted_versions = {op.version_id for op in mine if isinstance(op, DeleteVersion)}
-    head = max((op for op in mine if not isinstance(op, DeleteVersion)), key=lambda op: op.seq)
-    if isinstance(head, DeleteMarker) or head.version_id in deleted_versions:
+    gone = {op.version_id for op in mine if isinstance(op, DeleteVersion)}
+    return sorted(
+        (op for op in mine if isinstance(op, (Put, DeleteMarker)) and op.version_id not in gone), key=lambda op: op.seq
+    )
+
+
+def served(ops: list[Any], key: str) -> Served:
+    """What S3 serves for `key` once every op happened (the indexer's read-back, at the end of the scenario)."""
+    top = (stack(ops, key) or [None])[-1]
+    if not isinstance(top, Put):
+        return Served(exists=False)
+    etag = s3_events.object_created(BUCKET, key)["detail"]["object"]["etag"]
+    return Served(exists=True, version_id=top.version_id, etag=etag, size=top.size, last_modified=top.time)
+
+
+def history(ops: list[Any], key: str) -> list[Put]:
+    """The versions whose outputs the index keeps: not deleted, newer than the last delete marker, and among the
+    HISTORY newest uploads of the key (deleted ones count: they were uploads too)."""
+    mine = [op for op in ops if op.key == key]
+    puts = sorted((op for op in mine if isinstance(op, Put)), key=lambda op: op.seq, reverse=True)
+    newest = {op.version_id for op in puts[:HISTORY]}
+    markers = [op.seq for op in mine if isinstance(op, DeleteMarker)]
+    return [
+        op
+        for op in stack(ops, key)
+        if isinstance(op, Put) and op.version_id in newest and op.seq > max(markers, default=-1)
+    ]
+
+
+def expected_record(ops: list[Any], key: str) -> dict[str, Any] | None:
+    """Independent model: the record shows what S3 serves; a version outside the history needs reprocessing."""
+    top = (stack(ops, key) or [None])[-1]
+    if not isinstance(top, Put):
         return None
+    if top not in history(ops, key):
+        return {
+            "key": key,
+            "version_id": top.version_id,
+            "size": top.size,
+            "uploaded_at": top.time,
+            "has_thumbnails": False,
+            "sha256": None,
+            "rejections": {},
+            "status": "needs_reprocessing",
+        }
     rejections = {}
-    if head.thumbnails == "rejected":
+    if top.thumbnails == "rejected":
         rejections["image_resizer"] = {"reason": "corrupt_image", "message": "corrupt_image (image_resizer)"}
-    if head.metadata == "rejected":
+    if top.metadata == "rejected":
         rejections["metadata_extractor"] = {"reason": "corrupt_image", "message": "corrupt_image (metadata_extractor)"}
     return {
         "key": key,
-        "version_id": head.version_id,
-        "size": head.size,
-        "uploaded_at": head.time,
-        "has_thumbnails": head.thumbnails == "ok",
-        "sha256": head.sha256 if head.metadata == "ok" else None,
+        "version_id": top.version_id,
+        "size": top.size,
+        "uploaded_at": top.time,
+        "has_thumbnails": top.thumbnails == "ok",
+        "sha256": top.sha256 if top.metadata == "ok" else None,
         "rejections": rejections,
-        "status": "rejected" if rejections else ("ready" if head.thumbnails == head.metadata == "ok" else "processing"),
+        "status": "rejected" if rejections else ("ready" if top.thumbnails == top.metadata == "ok" else "processing"),
     }
 
 
@@ -199,19 +247,26 @@ def summary(record: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def apply_all(table: Any, events: list[dict[str, Any]]) -> tuple[list[str], int]:
-    deleted: list[str] = []
-    stale = 0
+def apply_all(table: Any, events: list[dict[str, Any]], ops: list[Any]) -> set[str]:
+    """Apply each event as the service does (read-back for version deletes, pending outputs deleted); returns
+    every output deleted."""
+    deleted: set[str] = set()
     for event in events:
-        outcome = apply_event(table, event)
-        deleted.extend(outcome.keys_to_delete)
-        stale += outcome.stale
-    return deleted, stale
+        version_delete = event["detail"].get("deletion-type") == "Permanently Deleted"
+        key = unquote(event["detail"]["object"]["key"])  # S3 events carry keys percent-encoded
+        outcome = apply_event(table, event, served=served(ops, key) if version_delete else None)
+        deleted.update(outcome.pending_deletes)
+        clear_pending(table, outcome.pk, set(outcome.pending_deletes))
+    return deleted
 
 
 def snapshot(table: Any, ops: list[Any]) -> dict[str, Any]:
     keys = sorted({op.key for op in ops})
+    items = {
+        item["pk"]: {k: v for k, v in item.items() if k != "rev"} for item in table.scan(ConsistentRead=True)["Items"]
+    }
     return {
+        "items": items,
         "records": {key: get_image(table, BUCKET, key) for key in keys},
         "owners": {owner: images_of_owner(table, owner) for owner in ("alice", "bob")},
         "duplicates": {h: duplicates(table, h) for h in HASHES},
@@ -224,10 +279,11 @@ def new_table(dynamodb: Any) -> Any:
     return dynamodb.Table(name)
 
 
-# Each example applies ~40 conditional writes to moto twice (moto parses expressions slowly: ~10 ms each);
-# 10 examples keep this test at a few seconds. Stress it after changing index.py: INDEX_EXAMPLES=500 pytest ...
+# The in-memory table makes an example cost milliseconds; the DynamoDB layer itself runs on moto in
+# test_index_apply.py and in test_replaying_everything_changes_nothing below. Stress it after changing state.py:
+# INDEX_EXAMPLES=5000 pytest tests/unit/test_index_convergence.py
 @settings(
-    max_examples=int(os.environ.get("INDEX_EXAMPLES", "10")),
+    max_examples=int(os.environ.get("INDEX_EXAMPLES", "200")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
@@ -237,9 +293,9 @@ def test_index_converges_under_reordering_and_duplicates(dynamodb: Any, scenario
     dupes = data.draw(st.lists(st.sampled_from(events), max_size=len(events) // 2 + 1), label="duplicates")
     shuffled = data.draw(st.permutations(events + dupes), label="arrival order")
 
-    in_order, shuffled_table = new_table(dynamodb), new_table(dynamodb)
-    deleted_in_order, _ = apply_all(in_order, events)
-    deleted_shuffled, _ = apply_all(shuffled_table, shuffled)
+    in_order, shuffled_table = MemoryTable(), MemoryTable()
+    deleted_in_order = apply_all(in_order, events, scenario.ops)
+    deleted_shuffled = apply_all(shuffled_table, shuffled, scenario.ops)
 
     expected = snapshot(in_order, scenario.ops)
     assert snapshot(shuffled_table, scenario.ops) == expected
@@ -253,29 +309,25 @@ def test_index_converges_under_reordering_and_duplicates(dynamodb: Any, scenario
             k for k, r in expected["records"].items() if r is not None and r["owner"] == owner
         }
 
-    # Cleanup: never an output of a live image; every output of an image whose last change was a delete.
-    puts = [op for op in scenario.ops if isinstance(op, Put)]
-    for key, record in expected["records"].items():
-        mine = [op for op in puts if op.key == key]
-        if record is not None:
-            live = next(op for op in mine if op.version_id == record["version_id"])
-            assert not live.derived_keys() & (set(deleted_in_order) | set(deleted_shuffled))
-        last = max((op for op in scenario.ops if op.key == key), key=lambda op: op.seq)
-        if isinstance(last, DeleteMarker):
-            produced = set().union(*(op.derived_keys() for op in mine))
-            assert produced <= set(deleted_shuffled)
-            assert produced <= set(deleted_in_order)
+    # Cleanup: exactly the outputs of every version outside the history, in either order.
+    for key in {op.key for op in scenario.ops}:
+        puts = [op for op in scenario.ops if isinstance(op, Put) and op.key == key]
+        produced = set().union(*(op.derived_keys() for op in puts))
+        kept = set().union(*(op.derived_keys() for op in history(scenario.ops, key)))
+        for deleted in (deleted_in_order, deleted_shuffled):
+            mine = {k for k in deleted if k in produced}
+            assert mine == produced - kept
 
 
 def test_replaying_everything_changes_nothing(dynamodb: Any):
-    """Every event applied a second time is stale or a no-op: the table is byte-for-byte unchanged."""
+    """Every event applied a second time changes nothing: the table is byte-for-byte unchanged."""
     key = "uploads/alice/avatar.jpg"
     op = Put(key, 0x10, "v1", "2026-11-27T10:00:00Z", 10, HASHES[0], "ok", "ok")
     created = s3_events.object_created(BUCKET, key, size=10, version_id="v1", sequencer="10")
     created["time"] = op.time
     events = [created, *result_events(op, "10")]
     table = new_table(dynamodb)
-    apply_all(table, events)
+    apply_all(table, events, [op])
     before = table.scan(ConsistentRead=True)["Items"]
-    apply_all(table, events)
+    apply_all(table, events, [op])
     assert table.scan(ConsistentRead=True)["Items"] == before

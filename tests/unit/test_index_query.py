@@ -43,11 +43,13 @@ def table(dynamodb):
         ("uploads/bob/1.jpg", "2026-11-27T09:00:00Z", "a" * 64),
     ]
     for key, time, sha in uploads:
-        created = s3_events.object_created(BUCKET, key, sequencer="0A")
+        created = s3_events.object_created(BUCKET, key, sequencer="0A", version_id=None)
         created["time"] = time
         apply_event(table, created)
-        obj = index_events.object_ref(BUCKET, key, version_id=None, sequencer="0A", event_time=time)
-        apply_event(table, index_events.metadata_extracted(obj, f"metadata/{key}.json", sha))
+        etag = created["detail"]["object"]["etag"]
+        obj = index_events.object_ref(BUCKET, key, version_id=None, sequencer="0A", event_time=time, etag=etag)
+        # Unversioned: outputs are named after the upload's ETag.
+        apply_event(table, index_events.metadata_extracted(obj, index_events.metadata_key(key, obj["etag"]), sha))
     return table
 
 
