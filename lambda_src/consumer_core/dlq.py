@@ -19,6 +19,8 @@ from urllib.parse import quote
 from consumer_core.clients import client
 from consumer_core.config import core_settings
 
+IAM_ACTIONS = frozenset({"sqs:SendMessage"})  # send_to_dlq(), on the consumer's own DLQ
+
 MAX_MESSAGE_BYTES = 256 * 1024  # SQS's limit for the body plus every attribute's name, type and value
 MAX_ERROR_CHARS = 1000
 # Characters SQS accepts (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html)

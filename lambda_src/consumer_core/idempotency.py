@@ -21,6 +21,10 @@ from typing import Any
 from consumer_core.clients import client
 from consumer_core.config import core_settings
 
+# Powertools' DynamoDB persistence (put_item in progress, get_item, update_item on success, delete_item on error)
+# and the timeout notes (put_item, get_item, delete_item), on the idempotency table.
+IAM_ACTIONS = frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"})
+
 # The decorated function receives {"identity": ...}; only that value is hashed into the record id.
 IDENTITY_FIELD = "identity"
 _KEY_ATTRIBUTE, _EXPIRY_ATTRIBUTE = "id", "expiration"

@@ -10,6 +10,8 @@ from consumer_core.config import core_settings
 from consumer_core.errors import TransientError
 from consumer_core.event_types import PIPELINE_SOURCE, SCHEMA_VERSION
 
+IAM_ACTIONS = frozenset({"events:PutEvents"})  # publish(): conditioned on events:source and events:detail-type
+
 
 def publish(detail_type: str, detail: dict[str, Any]) -> bool:
     """Put one event on the results bus. Returns False when publishing is disabled (no bus configured)."""

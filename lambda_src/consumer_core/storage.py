@@ -8,6 +8,15 @@ from typing import Any
 from consumer_core.clients import client
 from consumer_core.errors import PermanentError
 
+# The IAM actions each function here needs (a consumer's permissions.py names the ones it uses; an integration
+# test compares them with the deployed roles).
+IAM_ACTIONS: dict[str, frozenset[str]] = {
+    "get_object_bytes": frozenset({"s3:GetObject", "s3:GetObjectVersion"}),
+    "put_object": frozenset({"s3:PutObject"}),
+    "delete_every_version": frozenset({"s3:ListBucketVersions", "s3:DeleteObjectVersion"}),
+    "head_current": frozenset({"s3:GetObject"}),
+}
+
 
 def get_object_bytes(bucket: str, key: str, version_id: str | None, max_bytes: int, etag: str | None = None) -> bytes:
     """Download one object version, refusing to read more than `max_bytes` (the event's size can be absent).

@@ -17,6 +17,8 @@ from search_indexer import state as states
 from search_indexer.dynamo_values import from_dynamo, to_dynamo
 from search_indexer.events import IndexEvent, parse_index_event
 
+IAM_ACTIONS = frozenset({"dynamodb:GetItem", "dynamodb:PutItem"})  # on the search index table
+
 ATTEMPTS = 5
 _KEYS = ("pk", "rev")
 

@@ -1,0 +1,7 @@
+"""The IAM actions metadata_extractor's code calls (see consumer_core.permissions)."""
+
+from consumer_core import results, storage
+from consumer_core.permissions import actions
+
+# Read the upload, write its outputs, announce results and rejections.
+IAM_ACTIONS = actions(storage.IAM_ACTIONS["get_object_bytes"], storage.IAM_ACTIONS["put_object"], results.IAM_ACTIONS)
