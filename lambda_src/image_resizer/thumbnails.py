@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from consumer_core.errors import PermanentError
-from consumer_core.imaging import OpenedImage, cpu_budget, load_pillow, open_image, orientation, pixels
-from image_resizer import allocator, colour, geometry, png_decoder
+from consumer_core.imaging import OpenedImage, cpu_budget, load_pillow, open_image, orientation, pixels, png_decoder
+from image_resizer import allocator, colour, geometry
 from image_resizer.probe import ImageInfo, describe
 from image_resizer.spec import ThumbnailSpec
 
@@ -51,7 +51,7 @@ def render(data: bytes, spec: ThumbnailSpec | None = None) -> Rendered:
     """One thumbnail per size of `spec` (same order). Raises PermanentError with a stable reason."""
     spec = spec or ThumbnailSpec()
     allocator.keep_freed_blocks()
-    with cpu_budget(spec.limits.cpu_budget_s), open_image(data, spec.limits) as opened:
+    with cpu_budget(spec.limits.hard_stop_s), open_image(data, spec.limits) as opened:
         stored = opened.image.size  # before a draft shrinks it
         decoded, upright_as = _decode(opened, spec)
         plan = geometry.plan(stored, upright_as, spec.sizes)

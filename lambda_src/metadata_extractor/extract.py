@@ -20,7 +20,17 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from consumer_core.errors import PermanentError
-from consumer_core.imaging import DEFAULT_LIMITS, ImageLimits, Structure, cpu_budget, open_image, orientation, pixels
+from consumer_core.imaging import (
+    DEFAULT_LIMITS,
+    ImageLimits,
+    OpenedImage,
+    Structure,
+    cpu_budget,
+    open_image,
+    orientation,
+    pixels,
+    png_decoder,
+)
 from consumer_core.imaging.formats import FORMAT_ALIASES, mime_type
 from metadata_extractor import exif as exif_values
 from metadata_extractor import phash
@@ -44,15 +54,16 @@ def extract_metadata(
     data: bytes, *, include_gps_coordinates: bool, limits: ImageLimits = DEFAULT_LIMITS
 ) -> dict[str, Any]:
     """The metadata document of one image (JSON-ready; see docs/metadata.md). Raises PermanentError."""
-    with cpu_budget(limits.cpu_budget_s), open_image(data, limits) as opened:
+    with cpu_budget(limits.hard_stop_s), open_image(data, limits) as opened:
         image, structure = opened.image, opened.structure
         stored_width, stored_height = image.size
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # Pillow warns about broken EXIF; our limits are the ones that count
                 header = _header(image, structure)
-                work = _decode_small(image)  # before getexif(): a PNG's getexif() would load the full image
-                exif = _exif(image)
+                decoded = _decode(opened)  # before getexif(): a PNG's getexif() would load the full image
+                work = _small(decoded)
+                exif = _exif(decoded)
         except PermanentError:
             raise
         except _DECODE_ERRORS as error:  # Pillow reports truncated/broken data in many ways
@@ -188,17 +199,26 @@ def _xmp_has_gps(info: dict[str, Any]) -> bool:
     return False
 
 
-def _decode_small(image: Image.Image) -> Image.Image:
-    """The first frame decoded as small as the format allows and shrunk to a long edge of at most WORK_SIZE, in
-    L, RGB or premultiplied RGBa/La. Never a full-size copy of the decoded pixels beyond a mode conversion."""
+def _decode(opened: OpenedImage) -> Image.Image:
+    """The first frame decoded as small as the format allows: a JPEG through DCT scaling (1/2..1/8 of each side),
+    an 8-bit truecolour PNG by libspng (the same decoder as the resizer's, so both give one verdict), anything
+    else by Pillow. The result carries the header's info and a PNG's eXIf wherever it is in the file."""
+    image = opened.image
     if image.format in ("JPEG", "MPO"):
-        image.draft(None, (WORK_SIZE, WORK_SIZE))  # DCT scaling: decodes at 1/2, 1/4 or 1/8 size
-    image.load()
+        image.draft(None, (WORK_SIZE, WORK_SIZE))
+    decoded = png_decoder.decode(opened) or image
+    decoded.load()
+    return decoded
+
+
+def _small(image: Image.Image) -> Image.Image:
+    """The decoded frame shrunk to a long edge of at most WORK_SIZE, in L, RGB or premultiplied RGBa/La. Never a
+    full-size copy of the decoded pixels beyond a mode conversion."""
     mode = image.mode
     frame = pixels.resamplable(image)
-    if frame.mode == "CMYK":
-        frame = frame.convert("RGB")
     small = pixels.shrink(frame, pixels.fit(*frame.size, WORK_SIZE), gap=2.0)
+    if small.mode == "CMYK":
+        return small.convert("RGB")  # at 64 px, not at full size
     if small.mode in pixels.SIXTEEN_BIT:
         return _to_8bit(small.convert("I"), 16)
     if small.mode in ("I", "F"):

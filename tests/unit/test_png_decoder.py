@@ -9,8 +9,7 @@ import pytest
 from PIL import Image
 
 from consumer_core.errors import PermanentError
-from consumer_core.imaging import DEFAULT_LIMITS, OpenedImage, open_image
-from image_resizer import png_decoder
+from consumer_core.imaging import DEFAULT_LIMITS, OpenedImage, open_image, png_decoder
 from image_resizer.spec import ThumbnailSpec
 from image_resizer.thumbnails import render
 from tools import testimages as images

@@ -22,7 +22,7 @@ _LOG = logging.getLogger(__name__)
 
 class _BudgetSpent(PermanentError):
     def __init__(self, seconds: float) -> None:
-        super().__init__("too_complex", f"processing used the whole CPU budget of {seconds:g} s")
+        super().__init__("too_complex", f"processing was stopped after {seconds:g} s of CPU")
 
 
 @contextmanager

@@ -39,13 +39,17 @@ POINTER_BYTES = 8  # Pillow keeps one pointer per row of every image
 WHOLE_IMAGE_PIXELS = 16_000_000
 
 
-def pipeline_bytes(width: int, height: int, bytes_per_pixel: int, *, converted: bool = False) -> int:
+def pipeline_bytes(
+    width: int, height: int, bytes_per_pixel: int, *, converted: bool = False, row_bytes: int | None = None
+) -> int:
     """Peak bytes of the decoded first frame stored `bytes_per_pixel` (Pillow's storage: 1 for L/P/1, 2 for
-    I;16, 4 for RGB/RGBA/LA/CMYK/I/F), plus an RGBA copy at full size when the mode must be `converted` before it
+    I;16, 4 for RGB/RGBA/LA/CMYK/I/F) and the decoder's two row buffers (`row_bytes` each: a 50,000,000 x 1
+    PNG's rows are 200 MB apiece), plus an RGBA copy at full size when the mode must be `converted` before it
     can be resampled (palette, 1-bit), plus the first shrink (pixels.shrink): a premultiplied copy of a picture
     of up to WHOLE_IMAGE_PIXELS, or the reduced output of the banded path (at most half of RGBA)."""
     pixels = width * height
-    decoded = pixels * bytes_per_pixel + height * POINTER_BYTES
+    rows = 2 * (row_bytes if row_bytes is not None else width * 4)
+    decoded = pixels * bytes_per_pixel + height * POINTER_BYTES + rows
     copy = pixels * 4 + height * POINTER_BYTES if converted else 0
     first_shrink = 4 * pixels if pixels <= WHOLE_IMAGE_PIXELS else 2 * pixels
     return decoded + copy + first_shrink

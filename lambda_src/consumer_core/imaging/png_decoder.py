@@ -21,7 +21,7 @@ import struct
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from consumer_core.imaging import OpenedImage, load_pillow
+from consumer_core.imaging.opening import OpenedImage, load_pillow
 
 if TYPE_CHECKING:
     from PIL import Image
