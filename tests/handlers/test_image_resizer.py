@@ -22,7 +22,7 @@ def resizer(aws, monkeypatch):
     from image_resizer.settings import resizer_settings
 
     resizer_settings.cache_clear()
-    app.handler._entry = None  # a fresh "cold start" per test, against this test's moto
+    app.handler.__dict__.pop("_runtime", None)  # a fresh "cold start" per test, against this test's moto
     return app.handler
 
 

@@ -17,7 +17,7 @@ def extractor(aws, monkeypatch):
     from metadata_extractor import app
 
     monkeypatch.setenv("METADATA_PREFIX", "metadata/")
-    app.handler._entry = None  # a fresh "cold start" per test, against this test's moto
+    app.handler.__dict__.pop("_runtime", None)  # a fresh "cold start" per test, against this test's moto
     return app.handler
 
 

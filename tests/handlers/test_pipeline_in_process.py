@@ -26,7 +26,7 @@ def handlers(aws, monkeypatch):
     from search_indexer import app as indexer_app
 
     for module in (resizer_app, extractor_app, indexer_app):
-        module.handler._entry = None  # fresh cold start against this test's moto
+        module.handler.__dict__.pop("_runtime", None)  # a fresh cold start against this test's moto
     return resizer_app.handler, extractor_app.handler, indexer_app.handler
 
 
@@ -104,3 +104,106 @@ def test_deleting_an_upload_leaves_nothing_behind(handlers, aws, lambda_context)
     outputs_after = aws.keys("thumbnails/") + aws.keys("metadata/")
     assert len(outputs_after) == 5, "only the other image's 4 thumbnails and 1 metadata document remain"
     assert set(outputs_after) < set(outputs_before)
+
+
+def versions_of(aws, prefix: str) -> list[tuple[str, str]]:
+    """Every version and delete marker under `prefix`: what a deleted upload must not leave behind."""
+    s3 = boto3.client("s3")
+    found = []
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=aws.bucket, Prefix=prefix):
+        found += [(v["Key"], v["VersionId"]) for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]]
+    return found
+
+
+def index_all(handlers, aws, context, *events) -> None:
+    indexer = handlers[2]
+    assert indexer(s3_events.sqs_batch(*events, *aws.published_events()), context) == {"batchItemFailures": []}
+
+
+def test_a_delete_removes_every_version_of_every_output(handlers, aws, lambda_context) -> None:
+    created = upload(aws, "uploads/dana/avatar.jpg", images.jpeg(640, 480), "0000000000000000C0")
+    run_producers(handlers, [created], lambda_context)
+    index_all(handlers, aws, lambda_context, created)
+    thumbnail = aws.keys("thumbnails/")[0]
+    boto3.client("s3").put_object(Bucket=aws.bucket, Key=thumbnail, Body=b"rendered again")  # a second version
+    assert len(versions_of(aws, "thumbnails/")) == 5
+
+    marker = boto3.client("s3").delete_object(Bucket=aws.bucket, Key="uploads/dana/avatar.jpg")
+    deleted = s3_events.object_deleted(
+        aws.bucket, "uploads/dana/avatar.jpg", version_id=marker["VersionId"], sequencer="0000000000000000C1"
+    )
+    assert handlers[2](s3_events.sqs_batch(deleted), lambda_context) == {"batchItemFailures": []}
+    assert versions_of(aws, "thumbnails/") == [] and versions_of(aws, "metadata/") == []
+
+
+def test_a_permanent_delete_of_the_current_version_shows_the_version_s3_serves(handlers, aws, lambda_context) -> None:
+    key = "uploads/erin/photo.jpg"
+    first = upload(aws, key, images.jpeg(800, 600, seed=1), "0000000000000000D0")
+    run_producers(handlers, [first], lambda_context)
+    index_all(handlers, aws, lambda_context, first)
+    second = upload(aws, key, images.jpeg(400, 300, seed=2), "0000000000000000D1")
+    run_producers(handlers, [second], lambda_context)
+    index_all(handlers, aws, lambda_context, second)
+    table = boto3.resource("dynamodb").Table(aws.search_index_table)
+    assert get_image(table, aws.bucket, key)["version_id"] == second["detail"]["object"]["version-id"]
+
+    version = second["detail"]["object"]["version-id"]
+    boto3.client("s3").delete_object(Bucket=aws.bucket, Key=key, VersionId=version)
+    gone = s3_events.object_deleted(
+        aws.bucket, key, version_id=version, sequencer="0000000000000000D2", deletion_type="Permanently Deleted"
+    )
+    assert handlers[2](s3_events.sqs_batch(gone), lambda_context) == {"batchItemFailures": []}
+
+    record = get_image(table, aws.bucket, key)
+    assert record["version_id"] == first["detail"]["object"]["version-id"]  # read back: what S3 serves now
+    assert record["status"] == "ready" and record["metadata"]["width"] == 800
+    assert all(t["key"] in aws.keys("thumbnails/") for t in record["thumbnails"])
+    assert not any(version in k for k, _ in versions_of(aws, "thumbnails/")), "the deleted version's outputs are gone"
+
+
+def test_a_forged_result_event_changes_nothing_and_deletes_nothing(handlers, aws, lambda_context) -> None:
+    victim = upload(aws, "uploads/frank/private.jpg", images.jpeg(500, 400), "0000000000000000E0")
+    forger = upload(aws, "uploads/mallory/mine.jpg", images.jpeg(300, 200), "0000000000000000E1")
+    run_producers(handlers, [victim, forger], lambda_context)
+    index_all(handlers, aws, lambda_context, victim, forger)
+    table = boto3.resource("dynamodb").Table(aws.search_index_table)
+    victims_outputs = sorted(t["key"] for t in get_image(table, aws.bucket, "uploads/frank/private.jpg")["thumbnails"])
+    assert len(victims_outputs) == 4
+
+    forged_object = dict(forger["detail"]["object"])
+    forged = {
+        "version": "0",
+        "id": "forged-1",
+        "detail-type": "Thumbnails Generated",
+        "source": "image-pipeline",
+        "account": s3_events.ACCOUNT,
+        "time": forger["time"],
+        "region": s3_events.REGION,
+        "resources": [],
+        "detail": {
+            "schema_version": "1.0",
+            "object": {
+                "bucket": aws.bucket,
+                "key": "uploads/mallory/mine.jpg",
+                "version_id": forged_object["version-id"],
+                "etag": forged_object["etag"],
+                "size": forged_object["size"],
+                "sequencer": forged_object["sequencer"],
+                "event_time": forger["time"],
+            },
+            "thumbnails": [
+                {"key": k, "size": 64, "width": 64, "height": 48, "format": "webp", "bytes": 1} for k in victims_outputs
+            ],
+            "source": {"width": 1, "height": 1, "format": "JPEG"},
+        },
+    }
+    before_dlq = len(aws.dlq_messages())
+    assert handlers[2](s3_events.sqs_batch(forged), lambda_context) == {"batchItemFailures": []}
+    assert [m["attributes"]["reason"] for m in aws.dlq_messages()[before_dlq:]] == ["forged_event"]
+
+    marker = boto3.client("s3").delete_object(Bucket=aws.bucket, Key="uploads/mallory/mine.jpg")
+    deleted = s3_events.object_deleted(
+        aws.bucket, "uploads/mallory/mine.jpg", version_id=marker["VersionId"], sequencer="0000000000000000E2"
+    )
+    assert handlers[2](s3_events.sqs_batch(deleted), lambda_context) == {"batchItemFailures": []}
+    assert set(victims_outputs) <= set(aws.keys("thumbnails/")), "the victim's thumbnails are still there"

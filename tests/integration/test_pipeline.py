@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -216,6 +217,49 @@ def test_burst_with_injected_transient_faults_loses_nothing(session: Session) ->
     assert lost == []
     retried = [r for r in session.runner.invocations[invocations_before:] if r.failed]
     assert retried, "the faults never reached a handler, so the retry path was not exercised"
+
+
+def test_one_poison_record_costs_only_itself(session: Session) -> None:
+    """A record whose invocation times out (the read of its upload hangs past the function's timeout) goes to the
+    DLQ with `timeout` on its next delivery; the four other records of its batch are processed, none in a DLQ."""
+    if session.server is None or session.runner is None:
+        pytest.skip("fault injection is a hook of the embedded emulator")
+    poison_key = "uploads/batch/poison.jpg"
+    timeout_s = max(f.spec.timeout_s for f in session.runner.functions if f.spec.handler.startswith("image_"))
+    # Both image consumers read it once: both invocations hang until Lambda's timeout kills them.
+    session.server.set_faults(r"^uploads/batch/poison\.jpg$", times_per_key=2, delay_s=timeout_s + 5)
+    invocations_before = len(session.runner.invocations)
+    sqs = aws_client("sqs", session.endpoint, session.region)
+    queues = [
+        url for name, url in session.outputs["reference"]["buffer_queue_urls"].items() if name != "search_indexer"
+    ]
+    try:
+        with session.runner.held():  # all five arrive before the poller takes a batch, as from a busy queue
+            uploads = [put(session, poison_key, jpeg((200, 0, 0)))]
+            uploads += [put(session, f"uploads/batch/good-{i}.jpg", jpeg((0, 40 * i, 90))) for i in range(4)]
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and any(_waiting(sqs, url) < 5 for url in queues):
+                time.sleep(0.2)
+        report = settle_and_collect(session, uploads, timeout_s=timeout_s * 3 + 60)
+    finally:
+        session.server.set_faults(None)
+    objects = by_key(report)
+    for consumer in ("image_resizer", "metadata_extractor"):
+        assert objects[poison_key]["consumers"][consumer] == {
+            "status": "dlq",
+            "reason": "timeout",
+            "message": objects[poison_key]["consumers"][consumer]["message"],
+        }, objects[poison_key]["consumers"]
+    for upload in uploads[1:]:
+        assert all(e["status"] == "processed" for e in objects[upload.key]["consumers"].values()), objects[upload.key]
+    assert not [e for e in report["dlq_messages"] if e["key"].startswith("uploads/batch/good-")]
+    timed_out = [r for r in session.runner.invocations[invocations_before:] if r.status == "timeout"]
+    assert timed_out and max(r.batch for r in timed_out) == 5, [(r.function, r.status, r.batch) for r in timed_out]
+
+
+def _waiting(sqs: Any, url: str) -> int:
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
 
 
 def test_destroy_is_clean(session: Session) -> None:

@@ -47,3 +47,32 @@ def test_readme_quick_start_is_the_two_commands() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert re.search(r"^make test$", ci, re.MULTILINE)
+
+
+def test_the_threat_model_lists_exactly_the_reasons_the_code_uses() -> None:
+    from consumer_core.errors import PERMANENT_REASONS
+
+    text = (ROOT / "docs" / "threat-model.md").read_text()
+    table = text.split("## Rejection reasons", 1)[1].split("\n## ", 1)[0]
+    documented = dict(re.findall(r"^\| `([a-z_]+)` \| (.+?) \|$", table, re.MULTILINE))
+    assert documented == dict(PERMANENT_REASONS)
+
+
+def test_the_threat_model_states_the_limits_the_code_applies() -> None:
+    from consumer_core.imaging.limits import DEFAULT_LIMITS, HARD_STOP_FACTOR
+
+    text = (ROOT / "docs" / "threat-model.md").read_text()
+    assert f"| CPU | {DEFAULT_LIMITS.cpu_budget_s:g} s of one core |" in text
+    assert f"hard stop at {HARD_STOP_FACTOR:g} x the budget" in text
+    assert f"| memory | {DEFAULT_LIMITS.memory_budget_bytes // 2**20} MB peak for the process |" in text
+    assert f"{DEFAULT_LIMITS.process_baseline_bytes // 2**20} MB are the process's own" in text
+    for what, value in (
+        ("JPEG marker segments before the first scan", DEFAULT_LIMITS.max_segments),
+        ("JPEG scans", DEFAULT_LIMITS.max_scans),
+        ("PNG chunks, WebP chunks", DEFAULT_LIMITS.max_chunks),
+        ("animation frames (GIF, APNG, WebP), TIFF pages", DEFAULT_LIMITS.max_frames),
+        ("TIFF tags per directory", DEFAULT_LIMITS.max_ifd_entries),
+        ("TIFF strips or tiles", DEFAULT_LIMITS.max_tiles),
+        ("Photoshop resource blocks (APP13)", DEFAULT_LIMITS.max_blocks),
+    ):
+        assert f"| {what} | {value:,} |" in text, what

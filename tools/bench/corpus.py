@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tools import testimages as images
+from tools.testimages import hostile
 
 # name -> (generator, description). Sizes follow the issue: 12 and 24 MP JPEGs and a large RGBA PNG.
 CORPUS = {
@@ -14,6 +15,8 @@ CORPUS = {
 }
 # Largest input accepted by default (MAX_IMAGE_PIXELS = 50,000,000): used for the peak-memory row only.
 LARGEST = {"jpeg_50mp.jpg": (lambda: images.jpeg(8192, 6100, seed=50, quality=90), "50 MP JPEG (8192x6100)")}
+# The largest legitimate uploads, checked against the CPU and memory budgets (bench.limits).
+LARGEST_LEGITIMATE = hostile.LARGEST_LEGITIMATE
 
 
 def ensure(directory: Path, which: dict = CORPUS) -> dict[str, Path]:

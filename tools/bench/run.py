@@ -17,7 +17,7 @@ from pathlib import Path
 import PIL
 
 from image_resizer.spec import ThumbnailSpec
-from tools.bench import corpus, importtime, memory, pipelines, sharp_runner
+from tools.bench import corpus, importtime, limits, memory, pipelines, sharp_runner
 
 TARGET_SPEEDUP_VS_NAIVE = 3.0
 TARGET_VS_SHARP = 1.0  # ours_ms / sharp_ms must not exceed this (aim: 0.8)
@@ -211,7 +211,12 @@ def main(argv: list[str] | None = None) -> int:
         [] if args.no_memory else bench_memory({**files, **corpus.ensure(args.workdir / "corpus", corpus.LARGEST)}, env)
     )
     imports = bench_imports(env, args.import_runs)
-    checks = verdicts(rows, imports)
+    largest = (
+        []
+        if args.no_memory
+        else limits.measure(corpus.ensure(args.workdir / "largest", corpus.LARGEST_LEGITIMATE), env)
+    )
+    checks = verdicts(rows, imports) + limits.verdicts(largest)
     print("\n".join(checks))
 
     report = {
@@ -225,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         "corpus": {name: desc for name, (_, desc) in {**corpus.CORPUS, **corpus.LARGEST}.items()},
         "images": rows,
         "memory": mem,
+        "largest_legitimate": largest,
         "imports": imports,
         "checks": checks,
         "seconds": time.perf_counter() - started,

@@ -1,4 +1,4 @@
-"""Fault injection for the emulator: make chosen S3 GetObject requests fail with 503 SlowDown.
+"""Fault injection for the emulator: make chosen S3 GetObject requests fail with 503 SlowDown, or hang.
 
 Configured at run time through `POST /_emulator/faults` (JSON, see FaultRules) so one long-lived emulator can
 serve a clean test and a fault test; `GET /_emulator/faults` returns the rules and how many faults were injected.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,10 +26,13 @@ _NOT_GET_OBJECT = re.compile(r"(^|&)(acl|tagging|attributes|legal-hold|retention
 
 @dataclass
 class FaultRules:
-    """Fail the first `times_per_key` GetObject calls for keys matching `key_regex` (None disables)."""
+    """Fail the first `times_per_key` GetObject calls for keys matching `key_regex` (None disables): with 503
+    SlowDown, or, when `delay_s` is set, by answering only after that long (a read that hangs past the function's
+    timeout)."""
 
     key_regex: str | None = None
     times_per_key: int = 0
+    delay_s: float = 0.0
     injected: int = 0
     seen: dict[str, int] = field(default_factory=dict)
 
@@ -46,6 +50,9 @@ class FaultInjector:
         if path == ADMIN_PATH:
             return self._admin(environ, start_response)
         if self._should_fail(environ, path):
+            if self.rules.delay_s:
+                time.sleep(self.rules.delay_s)
+                return self.app(environ, start_response)
             start_response(
                 "503 Slow Down", [("Content-Type", "application/xml"), ("Content-Length", str(len(_SLOWDOWN)))]
             )
@@ -80,12 +87,15 @@ class FaultInjector:
             body = json.loads(environ["wsgi.input"].read(length) or b"{}")
             with self.lock:
                 self.rules = FaultRules(
-                    key_regex=body.get("key_regex"), times_per_key=int(body.get("times_per_key", 1))
+                    key_regex=body.get("key_regex"),
+                    times_per_key=int(body.get("times_per_key", 1)),
+                    delay_s=float(body.get("delay_s", 0)),
                 )
         payload = json.dumps(
             {
                 "key_regex": self.rules.key_regex,
                 "times_per_key": self.rules.times_per_key,
+                "delay_s": self.rules.delay_s,
                 "injected": self.rules.injected,
             }
         ).encode()

@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from consumer_core.naming import derived_prefix
 from tools.emulator.discovery import DeployedFunction, aws_client
 
-# A message SQS redrove after maxReceiveCount carries no `reason` attribute of the handler's.
-RETRIES_EXHAUSTED = "retries_exhausted"
+# A message SQS redrove after maxReceiveCount carries no `reason` attribute of the handler's (the runtime sends
+# records that fail on their last delivery itself, with one; this is only seen if a handler crashed every time).
+REDRIVEN_WITHOUT_REASON = "redriven_without_reason"
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ def read_dlqs(endpoint: str, region: str, consumers: Consumers) -> list[DlqEntry
             for message in messages:
                 attrs = {k: v.get("StringValue", "") for k, v in (message.get("MessageAttributes") or {}).items()}
                 key, version = attrs.get("object_key"), attrs.get("object_version")
+                if key is not None and attrs.get("object_key_encoding") == "url":
+                    key = unquote(key)  # the key held characters SQS refuses (consumer_core.dlq)
                 if key is None:
                     key, version = _key_from_body(message["Body"])
                 entries.append(
@@ -72,7 +76,7 @@ def read_dlqs(endpoint: str, region: str, consumers: Consumers) -> list[DlqEntry
                         consumer,
                         key or "?",
                         version or None,
-                        attrs.get("reason", RETRIES_EXHAUSTED),
+                        attrs.get("reason", REDRIVEN_WITHOUT_REASON),
                         attrs.get("error_message", ""),
                     )
                 )

@@ -14,8 +14,9 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,17 +100,23 @@ class MappingPoller:
         self.in_flight = 0
         self.lock = threading.Lock()
         self.pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix=f"invoke-{function.spec.name}")
+        self.receiving = threading.Event()
         self.thread = threading.Thread(target=self._poll, name=f"poll-{function.spec.name}", daemon=True)
 
     def _poll(self) -> None:
         while not self.runner.stopping.is_set():
+            if not self.runner.polling.wait(timeout=0.5):
+                continue
             if not self.slots.acquire(timeout=0.5):
                 continue
+            self.receiving.set()
             try:
-                batch = self._receive_batch()
+                batch = self._receive_batch() if self.runner.polling.is_set() else []
             except Exception:  # keep polling, like Lambda's poller
                 LOG.exception("receive from %s failed", self.mapping.queue_url)
                 batch = []
+            finally:
+                self.receiving.clear()
             if not batch:
                 self.slots.release()
                 continue
@@ -208,7 +215,8 @@ class LocalLambdaRunner:
 
     `failed_visibility_timeout_s`: None keeps Lambda's behaviour (a failed message becomes visible again after
     the queue's visibility timeout); a number shortens that wait (ChangeMessageVisibility), which tests and the
-    demo use to compress retry time.
+    demo use to compress retry time. `held()` stops receiving for a while (invokes in flight go on), so that
+    messages sent meanwhile arrive in full batches, as they would from a busy queue.
     """
 
     def __init__(
@@ -226,6 +234,8 @@ class LocalLambdaRunner:
         self.local_concurrency = local_concurrency
         self.failed_visibility_timeout_s = failed_visibility_timeout_s
         self.stopping = threading.Event()
+        self.polling = threading.Event()
+        self.polling.set()
         self.functions = discover(endpoint, region, ArtifactIndex(artifacts), work_dir)
         self.pollers = [MappingPoller(self, f, m) for f in self.functions for m in f.mappings]
         self.invocations: list[InvocationRecord] = []
@@ -239,6 +249,17 @@ class LocalLambdaRunner:
         for poller in self.pollers:
             poller.thread.start()
         return self
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        self.polling.clear()
+        deadline = time.monotonic() + 5  # a receive in flight long-polls for at most a second
+        while any(p.receiving.is_set() for p in self.pollers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        try:
+            yield
+        finally:
+            self.polling.set()
 
     def stop(self) -> None:
         self.stopping.set()

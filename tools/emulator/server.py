@@ -96,8 +96,8 @@ class EmulatorServer:
                 self.process.wait()
         self.process = None
 
-    def set_faults(self, key_regex: str | None, times_per_key: int = 1) -> dict[str, object]:
-        return self._faults({"key_regex": key_regex, "times_per_key": times_per_key})
+    def set_faults(self, key_regex: str | None, times_per_key: int = 1, delay_s: float = 0.0) -> dict[str, object]:
+        return self._faults({"key_regex": key_regex, "times_per_key": times_per_key, "delay_s": delay_s})
 
     def faults(self) -> dict[str, object]:
         return self._faults(None)

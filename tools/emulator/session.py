@@ -38,6 +38,9 @@ def real_stack_variables(name_prefix: str = "emu", artifacts_dir: Path | None = 
         # The public layer cannot be resolved by the emulator; workers use this interpreter's Powertools.
         "use_public_powertools_layer": False,
         "artifacts_dir": str((artifacts_dir or REPO_ROOT / "dist").resolve()),
+        # A local invoke takes a second at most; 20 s (60 s on AWS) keeps a run into the timeout short.
+        "image_resizer": {"timeout": 20},
+        "metadata_extractor": {"timeout": 20},
         **local_lambda_platform(),
     }
 

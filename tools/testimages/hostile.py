@@ -452,6 +452,25 @@ CORPUS: dict[str, tuple[Callable[[], bytes], str]] = {
     "rle8_dense.bmp": (lambda: bmp_rle8_dense(4000, 3000), "RLE8 of one-pixel runs (Python per pixel)"),
 }
 
+
+def high_entropy_jpeg(width: int, height: int, *, quality: int = 97, noise: float = 0.4, seed: int = 48) -> bytes:
+    """A progressive JPEG of photo-like content with heavy grain: the most expensive legitimate JPEG to decode
+    per pixel (8000 x 6000 at quality 97: ~42 MB)."""
+    rng = random.Random(seed)
+    grain = Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3))
+    coarse = (max(2, width // 40), max(2, height // 40))
+    base = Image.frombytes("RGB", coarse, rng.randbytes(coarse[0] * coarse[1] * 3))
+    picture = Image.blend(base.resize((width, height), Image.Resampling.BILINEAR), grain, noise)
+    return images.encode(picture, "JPEG", quality=quality, progressive=True)
+
+
+# The largest legitimate uploads: processed by both consumers within the budgets (`make bench` checks them).
+LARGEST_LEGITIMATE: dict[str, tuple[Callable[[], bytes], str]] = {
+    "progressive_48mp_q97.jpg": (lambda: high_entropy_jpeg(8000, 6000), "48 MP progressive q97, heavy grain"),
+    "rgba_50mp.png": (lambda: rgba_png_large(7071, 7071), "50 MP RGBA PNG"),
+    "palette_50mp.png": (lambda: palette_png(7071, 7071), "50 MP palette PNG with transparency"),
+}
+
 # Legitimate files that must be processed (not hostile, but near what the limits allow).
 LEGITIMATE: dict[str, tuple[Callable[[], bytes], str]] = {
     "text_2mb.png": (lambda: png_with_text(2, compressed=False), "a 2 MB tEXt chunk"),
