@@ -16,10 +16,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from consumer_core import dlq
-from consumer_core.errors import PermanentError
+from consumer_core.errors import PermanentError, TransientError
 from consumer_core.events import S3ObjectEvent, parse_s3_event
-from consumer_core.idempotency import ObjectIdempotency, Replayed
-from consumer_core.runtime import ConsumerHandler
+from consumer_core.idempotency import NOTE_WINDOW_MS, ObjectIdempotency, Replayed
+from consumer_core.runtime import TIMEOUT_NOTE_MARGIN_S, ConsumerHandler
 from tests.support import s3_events, sqs_rules
 from tests.support.lambda_context import LambdaContext
 
@@ -316,6 +316,37 @@ def test_invocation_killed_before_its_deadline_is_out_of_memory(aws, handler) ->
     assert idempotency.ended_while_processing(request) is None, "still within that invocation's deadline"
     time.sleep(context.get_remaining_time_in_millis() / 1000 + 0.5)  # past the deadline and the watchdog's time
     assert idempotency.ended_while_processing(request) == "out_of_memory"
+
+
+def test_a_note_left_by_a_record_that_ended_in_time_does_not_make_a_later_kill_a_timeout(aws) -> None:
+    event = created("uploads/u1/late.jpg")
+    request = request_for(event)
+    first = LambdaContext(timeout_ms=700)
+
+    def fails_just_before_the_deadline(event: S3ObjectEvent) -> dict[str, Any]:
+        time.sleep(first.get_remaining_time_in_millis() / 1000 - 0.2)  # the watchdog notes it meanwhile...
+        raise ClientError({"Error": {"Code": "SlowDown", "Message": "slow"}}, "GetObject")  # ...but it ends in time
+
+    with pytest.raises(TransientError):
+        ConsumerHandler(consumer=CONSUMER, process=fails_just_before_the_deadline)(event, first)
+    notes = [item for item in idempotency_items(aws) if "#timed-out#" in item["id"]["S"]]
+    assert len(notes) == 1, "the watchdog wrote its note while the record was still in progress"
+
+    # A later delivery (SQS waits at least the visibility timeout, 6x the function's) dies of memory at once.
+    time.sleep(NOTE_WINDOW_MS / 1000)
+    second = LambdaContext(timeout_ms=700)
+
+    def killed(event: S3ObjectEvent) -> dict[str, Any]:
+        raise InvocationKilled
+
+    with pytest.raises(InvocationKilled):
+        ConsumerHandler(consumer=CONSUMER, process=killed)(event, second)
+    time.sleep(second.get_remaining_time_in_millis() / 1000 + 0.1)
+    assert ObjectIdempotency(CONSUMER).ended_while_processing(request) == "out_of_memory"
+
+
+def test_the_watchdog_notes_within_the_window_its_notes_are_read_in() -> None:
+    assert TIMEOUT_NOTE_MARGIN_S * 1000 < NOTE_WINDOW_MS
 
 
 # -- 3. retries_exhausted ----------------------------------------------------------------------------------------
