@@ -63,6 +63,14 @@ def handler(aws, process: RecordingProcess) -> ConsumerHandler:
 
 
 @pytest.fixture
+def warm(aws) -> None:
+    """An execution environment that has already served an invocation: a short deadline is then spent on the
+    record, not on the runtime's first-use imports (Powertools' idempotency and batch utilities)."""
+    warm_up = ConsumerHandler(consumer="warm_up", process=lambda event: {"status": "processed"})
+    assert warm_up(created("uploads/warm-up.jpg"), LambdaContext())["status"] == "processed"
+
+
+@pytest.fixture
 def refused_by_sqs(aws) -> list[dict[str, Any]]:
     """The runtime's SQS client refuses what SQS refuses (moto does not); the refused requests."""
     from consumer_core.clients import client
@@ -282,7 +290,7 @@ def test_record_another_invocation_is_still_processing_is_not_dead(aws, handler,
     assert aws.dlq_messages() == []
 
 
-def test_watchdog_notes_a_timeout_before_the_deadline(aws, handler) -> None:
+def test_watchdog_notes_a_timeout_before_the_deadline(aws, warm, handler) -> None:
     context = LambdaContext(timeout_ms=700)
 
     def past_the_deadline(event: S3ObjectEvent) -> dict[str, Any]:
@@ -301,7 +309,7 @@ def test_watchdog_notes_a_timeout_before_the_deadline(aws, handler) -> None:
     assert [m["attributes"]["reason"] for m in aws.dlq_messages()] == ["timeout"]
 
 
-def test_invocation_killed_before_its_deadline_is_out_of_memory(aws, handler) -> None:
+def test_invocation_killed_before_its_deadline_is_out_of_memory(aws, warm, handler) -> None:
     context = LambdaContext(timeout_ms=700)
 
     def killed(event: S3ObjectEvent) -> dict[str, Any]:
@@ -318,7 +326,7 @@ def test_invocation_killed_before_its_deadline_is_out_of_memory(aws, handler) ->
     assert idempotency.ended_while_processing(request) == "out_of_memory"
 
 
-def test_a_note_left_by_a_record_that_ended_in_time_does_not_make_a_later_kill_a_timeout(aws) -> None:
+def test_a_note_left_by_a_record_that_ended_in_time_does_not_make_a_later_kill_a_timeout(aws, warm) -> None:
     event = created("uploads/u1/late.jpg")
     request = request_for(event)
     first = LambdaContext(timeout_ms=700)
@@ -598,6 +606,7 @@ def test_on_rejected_is_called_once_per_rejection_before_the_dlq_send(aws, proce
         ("uploads/u1/throttled-last.jpg", "retries_exhausted", 3),
     ], "once per rejection, each before its DLQ message"
     assert all(isinstance(model, S3ObjectEvent) for model, _, _ in calls if model is not None)
+    assert all(isinstance(error, PermanentError) for _, error, _ in calls)
     assert [m["attributes"]["reason"] for m in aws.dlq_messages()] == [error.reason for _, error, _ in calls]
 
 
