@@ -27,7 +27,11 @@ IAM_ACTIONS = frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Updat
 
 # The decorated function receives {"identity": ...}; only that value is hashed into the record id.
 IDENTITY_FIELD = "identity"
-_KEY_ATTRIBUTE, _EXPIRY_ATTRIBUTE = "id", "expiration"
+_KEY_ATTRIBUTE, _EXPIRY_ATTRIBUTE, _NOTED_AT_ATTRIBUTE = "id", "expiration", "noted_at"
+# The watchdog notes the record in progress shortly before its invocation's deadline (runtime.TIMEOUT_NOTE_MARGIN_S),
+# not knowing whether it will still end in time. A note older than this, next to an in-progress record's deadline,
+# is left over from an earlier processing of the object that did end in time, and says nothing about this one.
+NOTE_WINDOW_MS = 2_000
 
 
 @dataclass(frozen=True)
@@ -93,10 +97,13 @@ class ObjectIdempotency:
         deadline = record.in_progress_expiry_timestamp if record is not None else None
         if record is None or record.status != "INPROGRESS" or deadline is None or deadline >= time.time() * 1000:
             return None
-        note = client("dynamodb").get_item(
-            TableName=self.table, Key={_KEY_ATTRIBUTE: {"S": self._note_key(request)}}, ConsistentRead=True
+        note = (
+            client("dynamodb")
+            .get_item(TableName=self.table, Key={_KEY_ATTRIBUTE: {"S": self._note_key(request)}}, ConsistentRead=True)
+            .get("Item", {})
         )
-        return "timeout" if "Item" in note else "out_of_memory"
+        noted_at = int(note[_NOTED_AT_ATTRIBUTE]["N"]) if _NOTED_AT_ATTRIBUTE in note else None
+        return "timeout" if noted_at is not None and noted_at >= deadline - NOTE_WINDOW_MS else "out_of_memory"
 
     def note_timeout(self, request: dict[str, Any]) -> None:
         """Leave a note that this object's invocation is about to time out (read by ended_while_processing)."""
@@ -105,6 +112,7 @@ class ObjectIdempotency:
             Item={
                 _KEY_ATTRIBUTE: {"S": self._note_key(request)},
                 _EXPIRY_ATTRIBUTE: {"N": str(int(time.time()) + self.ttl_seconds)},
+                _NOTED_AT_ATTRIBUTE: {"N": str(int(time.time() * 1000))},
             },
         )
 

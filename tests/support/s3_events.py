@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -103,5 +104,10 @@ def sqs_record(body: str | dict[str, Any], *, message_id: str | None = None, rec
     }
 
 
-def sqs_batch(*bodies: str | dict[str, Any]) -> dict[str, Any]:
-    return {"Records": [sqs_record(body) for body in bodies]}
+def sqs_batch(*bodies: str | dict[str, Any], receive_count: int | Sequence[int] = 1) -> dict[str, Any]:
+    """An SQS event source mapping batch; `receive_count` is every record's ApproximateReceiveCount, or one per
+    record (how many times SQS has delivered that message, this delivery included)."""
+    counts = [receive_count] * len(bodies) if isinstance(receive_count, int) else list(receive_count)
+    if len(counts) != len(bodies):
+        raise ValueError(f"{len(bodies)} bodies but {len(counts)} receive counts")
+    return {"Records": [sqs_record(body, receive_count=count) for body, count in zip(bodies, counts, strict=True)]}
