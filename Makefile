@@ -22,9 +22,10 @@ $(VENV)/.installed: requirements/runtime.txt requirements/dev.txt requirements/c
 
 venv: $(VENV)/.installed ## Create the virtual environment from pinned requirements
 
-lint: venv ## ruff lint and format check
+lint: venv ## ruff lint and format check, mypy (strict) on lambda_src
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: venv ## Apply ruff formatting and fixes
 	$(VENV)/bin/ruff format .

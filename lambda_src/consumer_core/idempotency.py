@@ -41,7 +41,7 @@ class Replayed:
     result: dict[str, Any]
 
 
-def _mark_replay(response: Any, _record: Any) -> Replayed:
+def _mark_replay(response: Any, idempotent_data: Any) -> Any:
     return Replayed(dict(response or {}))
 
 
@@ -78,12 +78,13 @@ class ObjectIdempotency:
     def wrap(self, func: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any] | Replayed]:
         from aws_lambda_powertools.utilities.idempotency import idempotent_function
 
-        return idempotent_function(
+        wrapped: Callable[..., dict[str, Any] | Replayed] = idempotent_function(
             data_keyword_argument="request",
             persistence_store=self.persistence,
             config=self.config,
             key_prefix=self.consumer,
         )(func)
+        return wrapped
 
     def ended_while_processing(self, request: dict[str, Any]) -> str | None:
         """`timeout` or `out_of_memory` when an earlier invocation ended while processing this object (its record is

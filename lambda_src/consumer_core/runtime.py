@@ -236,7 +236,11 @@ class _Runtime(Generic[EventT]):
 
         logger.warning("permanent failure, sending to DLQ", reason=error.reason, error=error.message)
         metrics.add_metric(name="Rejected", unit="Count", value=1)
-        with single_metric(name="RejectedByReason", unit="Count", value=1, namespace=metrics.namespace) as metric:
+        from aws_lambda_powertools.metrics import MetricUnit
+
+        with single_metric(
+            name="RejectedByReason", unit=MetricUnit.Count, value=1, namespace=metrics.namespace
+        ) as metric:
             metric.add_dimension(name="service", value=self.handler.consumer)
             metric.add_dimension(name="reason", value=error.reason)
         if self.handler.on_rejected is not None:

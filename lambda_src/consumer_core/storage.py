@@ -35,7 +35,7 @@ def get_object_bytes(bucket: str, key: str, version_id: str | None, max_bytes: i
     try:
         if length is not None and length > max_bytes:
             raise PermanentError("object_too_large", f"object has {length} bytes, limit is {max_bytes}")
-        data = body.read(max_bytes + 1)
+        data = bytes(body.read(max_bytes + 1))
     finally:
         body.close()
     if len(data) > max_bytes:

@@ -61,14 +61,20 @@ TRANSFORMS = TransformCache()
 def to_8bit(im: Image.Image) -> Image.Image:
     """16-bit (I;16*), 32-bit integer (I) and float (F) greys as 8-bit L, scaled by their range."""
     if im.mode in pixels.SIXTEEN_BIT or im.mode == "I":
-        _low, high = im.getextrema()  # type: ignore[misc]
+        high = _high(im)
         wide = im if im.mode == "I" else im.convert("I")
         scale = 1 / 256 if high > 255 else 1  # 16-bit range, or 8-bit values stored wide
         return wide.point(lambda v: v * scale).convert("L")
     if im.mode == "F":
-        _low, high = im.getextrema()  # type: ignore[misc]
+        high = _high(im)
         return (im.point(lambda v: v * 255) if high <= 1.0 else im).convert("L")
     return im
+
+
+def _high(im: Image.Image) -> float:
+    """The largest value of a single-band image (Pillow types getextrema() for every mode at once)."""
+    low_high = im.getextrema()
+    return float(low_high[1])  # type: ignore[arg-type]  # a single band: (low, high), never a tuple per band
 
 
 def to_srgb(im: Image.Image, profile: bytes | None) -> Image.Image:

@@ -84,10 +84,11 @@ def _decode(opened: OpenedImage, spec: ThumbnailSpec) -> tuple[Image.Image, int]
         if im.format in ("JPEG", "MPO"):
             upright_as = orientation.read(im)
             im.draft(None, geometry.plan(im.size, upright_as, spec.sizes).largest_stored)
-            if isinstance(im.decoderconfig, tuple) and len(im.decoderconfig) == 2:
+            config = getattr(im, "decoderconfig", None)
+            if isinstance(config, tuple) and len(config) == 2:
                 # libjpeg "draft" flag: merged (non-fancy) chroma upsampling. The chroma is shrunk further right
                 # after, so the loss is not measurable (bench PSNR) and decoding is ~15% faster.
-                im.decoderconfig = (im.decoderconfig[0], 1)
+                im.decoderconfig = (config[0], 1)  # type: ignore[attr-defined]  # JpegImageFile's, set by draft()
             im.load()
             return im, upright_as
         decoded = png_decoder.decode(opened) or im
@@ -105,7 +106,7 @@ def _output(work: Image.Image, spec: ThumbnailSpec) -> Image.Image:
     if im.mode == "LA":
         im = im.convert("RGBA")
     if im.mode == "RGBA" and spec.format == "jpeg":
-        flat = load_pillow().new("RGB", im.size, spec.background)
+        flat: Image.Image = load_pillow().new("RGB", im.size, spec.background)
         flat.paste(im.convert("RGB"), (0, 0), im.getchannel("A"))
         return flat
     return im

@@ -112,7 +112,8 @@ def capture_time(value: Any, offset: Any = None) -> str | None:
     if not match:
         return None
     try:
-        moment = datetime(*(int(part) for part in match.groups()))
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        moment = datetime(year, month, day, hour, minute, second)
     except ValueError:  # 0000:00:00 00:00:00, month 13, ...
         return None
     result = moment.isoformat()
@@ -129,9 +130,10 @@ def gps_coordinate(dms: Any, ref: Any, *, limit: float) -> float | None:
     """Degrees/minutes/seconds + N/S/E/W reference as signed decimal degrees, rounded to 6 places (~0.1 m)."""
     sequence = isinstance(dms, (tuple, list)) and 1 <= len(dms) <= 3
     parts = [number(part) for part in dms] if sequence else [number(dms)]
-    if any(part is None or part < 0 for part in parts):
+    known = [part for part in parts if part is not None and part >= 0]
+    if len(known) != len(parts):
         return None
-    degrees = sum(part / 60**index for index, part in enumerate(parts))  # type: ignore[operator]
+    degrees = sum(part / 60.0**index for index, part in enumerate(known))
     if not math.isfinite(degrees) or degrees > limit:
         return None
     ref_text = (text(ref, max_chars=4) or "").upper()[:1]

@@ -68,7 +68,7 @@ def extract_metadata(
             raise
         except _DECODE_ERRORS as error:  # Pillow reports truncated/broken data in many ways
             raise PermanentError("corrupt_image", f"cannot decode: {type(error).__name__}: {error}") from error
-        xmp_has_gps = _xmp_has_gps(image.info)
+        xmp_has_gps = _xmp_has_gps(dict(image.info))
 
         upright_as = exif["camera"]["orientation"] or 1
         swapped = orientation.swaps_axes(upright_as)
@@ -188,7 +188,7 @@ def _ifd(raw: Any, tag: int) -> Any:
         return {}
 
 
-def _xmp_has_gps(info: dict[str, Any]) -> bool:
+def _xmp_has_gps(info: dict[Any, Any]) -> bool:
     """GPS can hide in XMP too (exif:GPSLatitude); a substring test is enough to flag it."""
     for key in ("xmp", "XML:com.adobe.xmp"):
         value = info.get(key)
@@ -231,7 +231,8 @@ def _to_8bit(frame: Image.Image, bits: int | None) -> Image.Image:
     if bits is not None:
         low, high = 0.0, float(2**bits - 1)
     else:
-        low, high = (float(value) for value in frame.getextrema())
+        extrema = frame.getextrema()  # one (low, high) pair for a single-band image
+        low, high = float(extrema[0]), float(extrema[1])  # type: ignore[arg-type]  # Pillow types every mode's tuple
     if not high > low:  # flat (or NaN) image
         return frame.point(lambda value: value * 0).convert("L")
     scale = 255.0 / (high - low)

@@ -7,7 +7,7 @@ in 16 colours; the dominant colour alone is enough for a flat background.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -35,10 +35,11 @@ def dominant_color(rgb: Image.Image) -> str:
     from PIL import Image
 
     quantised = rgb.quantize(colors=_PALETTE_SIZE, method=Image.Quantize.MEDIANCUT)
-    counts = quantised.getcolors() or [(1, 0)]
+    counts = cast("list[tuple[int, int]]", quantised.getcolors() or [(1, 0)])  # a "P" image's: palette indexes
     _, index = max(counts, key=lambda item: (item[0], -item[1]))  # ties: lowest palette index, deterministic
     palette = quantised.getpalette() or [0, 0, 0]
-    return _hex(tuple(palette[index * 3 : index * 3 + 3]))
+    start = index * 3
+    return _hex(tuple(palette[start : start + 3]))
 
 
 def _hex(colour: Any) -> str:

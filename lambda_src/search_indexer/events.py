@@ -9,7 +9,6 @@ otherwise make the indexer delete another upload's outputs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -95,22 +94,22 @@ class IndexEvent:
         return f"{ident}&consumer={self.consumer}" if self.consumer else ident
 
 
-def parse_index_event(event: Any, s3_parser: Callable[[Any], Any] | None = None) -> IndexEvent:
+def parse_index_event(event: Any) -> IndexEvent:
     """Parse any event the indexer consumes; malformed or foreign events raise PermanentError."""
     if not isinstance(event, dict):
         raise PermanentError("invalid_event", f"event must be a JSON object, got {type(event).__name__}")
     source, detail_type = event.get("source"), event.get("detail-type")
     if source == S3_SOURCE and detail_type in S3_DETAIL_TYPES:
-        return _from_s3(event, s3_parser)
+        return _from_s3(event)
     if source == PIPELINE_SOURCE and detail_type in DOMAIN_DETAIL_TYPES:
         return _from_domain(event)
     raise PermanentError("unsupported_event", f"the search indexer does not consume {source!r} {detail_type!r}")
 
 
-def _from_s3(event: dict[str, Any], s3_parser: Callable[[Any], Any] | None) -> IndexEvent:
-    if s3_parser is None:
-        from consumer_core.events import parse_s3_event as s3_parser
-    s3 = s3_parser(event)
+def _from_s3(event: dict[str, Any]) -> IndexEvent:
+    from consumer_core.events import parse_s3_event
+
+    s3 = parse_s3_event(event)
     return IndexEvent(
         detail_type=s3.detail_type,
         bucket=s3.bucket,

@@ -43,7 +43,7 @@ def read_back(event: IndexEvent) -> Served:
     head = storage.head_current(event.bucket, event.key)
     if head is None:
         return Served(exists=False)
-    modified = head.get("LastModified")
+    modified: Any = head.get("LastModified")
     return Served(
         exists=True,
         version_id=head.get("VersionId") if head.get("VersionId") not in (None, "null") else None,

@@ -26,7 +26,7 @@ def read(im: Image.Image) -> int:
     """The EXIF orientation 1..8 of an opened image; 1 when absent, out of range or unreadable (a broken EXIF
     block must not reject a readable picture). Never decodes pixels: a PNG's eXIf after the image data is only
     seen once the caller has decoded."""
-    if im.format == "PNG" and "exif" not in im.info and im.im is None:
+    if im.format == "PNG" and "exif" not in im.info and getattr(im, "tile", None):  # not decoded yet
         return 1
     try:
         value = im.getexif().get(TAG, 1)

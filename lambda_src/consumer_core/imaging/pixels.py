@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from consumer_core.errors import PermanentError
 from consumer_core.imaging.structure.model import WHOLE_IMAGE_PIXELS
@@ -65,7 +65,7 @@ def is_opaque(im: Image.Image) -> bool:
 def shrink(im: Image.Image, size: tuple[int, int], *, gap: float | None = REDUCING_GAP) -> Image.Image:
     """`im` resampled to `size` (bicubic after an integer reduce); straight alpha comes out premultiplied, opaque
     alpha dropped. Works on any resamplable mode."""
-    Image = _pillow()
+    pillow = _pillow()
     mode = _working_mode(im)
     if im.mode in SIXTEEN_BIT:
         gap = None  # Pillow's reduce() does not take 16-bit modes
@@ -76,10 +76,12 @@ def shrink(im: Image.Image, size: tuple[int, int], *, gap: float | None = REDUCI
         work = im if mode == im.mode else im.convert(mode)
         if work.size == size:
             return work
-        return work.resize(size, Image.Resampling.BICUBIC, reducing_gap=gap)
+        resized: Image.Image = work.resize(size, pillow.Resampling.BICUBIC, reducing_gap=gap)
+        return resized
     reduced = _banded_reduce(im, mode, factor_x, factor_y)
     box = (0.0, 0.0, width / factor_x, height / factor_y)
-    return reduced.resize(size, Image.Resampling.BICUBIC, box=box)
+    shrunk: Image.Image = reduced.resize(size, pillow.Resampling.BICUBIC, box=box)
+    return shrunk
 
 
 def _working_mode(im: Image.Image) -> str:
@@ -111,17 +113,17 @@ def _reduce_factors(source: tuple[int, int], size: tuple[int, int], gap: float |
 def _banded_reduce(im: Image.Image, mode: str, factor_x: int, factor_y: int) -> Image.Image:
     """convert(mode) then reduce((factor_x, factor_y)), one band of rows at a time: never a full-size copy.
     Bands are a multiple of factor_y rows, so every reduce box lies in one band (same output as whole)."""
-    Image = _pillow()
+    pillow = _pillow()
     width, height = im.size
     rows = factor_y * max(1, BAND_BYTES // (width * 4 * factor_y))
-    out = Image.new(mode, (-(-width // factor_x), -(-height // factor_y)))
+    out: Image.Image = pillow.new(mode, (-(-width // factor_x), -(-height // factor_y)))
     for top in range(0, height, rows):
         band = im.crop((0, top, width, min(height, top + rows))).convert(mode)
         out.paste(band.reduce((factor_x, factor_y)), (0, top // factor_y))
     return out
 
 
-def _pillow():  # type: ignore[no-untyped-def]
+def _pillow() -> Any:
     from consumer_core.imaging.opening import load_pillow
 
     return load_pillow()

@@ -39,7 +39,8 @@ def _pyspng() -> ModuleType | None:
         # Once per execution environment: a layer built with PNG_DECODER=0 (or a broken one) is visible.
         logging.getLogger(__name__).info("PNGs are decoded by Pillow: pyspng is not importable (%s)", exc)
         return None
-    return pyspng
+    module: ModuleType = pyspng
+    return module
 
 
 def _takes(opened: OpenedImage) -> bool:
@@ -68,8 +69,8 @@ def decode(opened: OpenedImage) -> Image.Image | None:
         return None
     if pixels.shape[:2] != (header.height, header.width):
         return None
-    Image = load_pillow()
-    im = Image.frombuffer("RGBA", header.size, pixels, "raw", "RGBA", 0, 1)  # shares the array, no copy
+    pillow = load_pillow()
+    im: Image.Image = pillow.frombuffer("RGBA", header.size, pixels, "raw", "RGBA", 0, 1)  # shares the array
     im.format = "PNG"
     im.info = dict(header.info)
     exif = exif_chunk(data)

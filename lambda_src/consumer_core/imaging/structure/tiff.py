@@ -56,8 +56,9 @@ def inspect(data: bytes, limits: ImageLimits) -> Structure | None:
     if next_offset and next_offset in seen:
         raise PermanentError("corrupt_image", "TIFF directories form a loop")
     for pointer in (_EXIF_IFD, _GPS_IFD):
-        if pointer in tags and isinstance(tags[pointer], int):
-            _directory(data, order, tags[pointer], limits)  # checked for size; Pillow reads it for EXIF
+        offset = tags.get(pointer)
+        if isinstance(offset, int):
+            _directory(data, order, offset, limits)  # checked for size; Pillow reads it for EXIF
     return _first_page(data, tags, pages, limits)
 
 
@@ -66,8 +67,8 @@ def _first_page(data: bytes, tags: dict[int, int | bytes], pages: int, limits: I
     if not isinstance(width, int) or not isinstance(height, int):
         return None
     compression = tags.get(_COMPRESSION, 1)
-    if compression not in ACCEPTED_COMPRESSION:
-        raise PermanentError("unsupported_format", f"TIFF compression {compression} is not accepted")
+    if not isinstance(compression, int) or compression not in ACCEPTED_COMPRESSION:
+        raise PermanentError("unsupported_format", f"TIFF compression {compression!r} is not accepted")
     samples = tags.get(_SAMPLES, 1)
     bits = tags.get(_BITS, 1)
     samples = samples if isinstance(samples, int) and 0 < samples <= 16 else 1
