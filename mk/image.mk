@@ -6,14 +6,15 @@
 IN ?=
 OUT ?= build/thumbnails
 REPORT ?=
-SIZES ?= 512,256,128,64
-FORMAT ?= webp
+SIZES ?=
+FORMAT ?=
 BENCH_ARGS ?=
 SHARP_DIR := tools/bench/sharp
 
 thumbnails: venv ## Thumbnails of local files: IN=<file|folder> OUT=<folder> REPORT=<file.json> [SIZES=.. FORMAT=webp|jpeg]
 	@test -n "$(IN)" || { echo "usage: make thumbnails IN=<file or folder> OUT=<folder> REPORT=<file.json>" >&2; exit 2; }
-	$(PY) -m tools.thumbnails --in "$(IN)" --out "$(OUT)" $(if $(REPORT),--report "$(REPORT)",) --sizes "$(SIZES)" --format "$(FORMAT)"
+	$(PY) -m tools.thumbnails --in "$(IN)" --out "$(OUT)" $(if $(REPORT),--report "$(REPORT)",) \
+		$(if $(SIZES),--sizes "$(SIZES)",) $(if $(FORMAT),--format "$(FORMAT)",)
 
 metadata: venv ## Metadata of local files: IN=<file|folder> REPORT=<file.json>
 	@test -n "$(IN)" && test -n "$(REPORT)" || { echo "usage: make metadata IN=<file or folder> REPORT=<file.json>" >&2; exit 2; }

@@ -16,7 +16,7 @@ from typing import Any
 
 from consumer_core.errors import PermanentError
 from consumer_core.imaging import DEFAULT_LIMITS, ImageLimits
-from image_resizer.spec import OUTPUT_FORMATS, ThumbnailSpec, parse_sizes
+from image_resizer.spec import DEFAULT_SIZES, OUTPUT_FORMATS, ThumbnailSpec, parse_sizes
 from image_resizer.thumbnails import render
 from tools import local_files
 
@@ -64,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in", dest="input", required=True, type=Path, help="an image file or a folder")
     parser.add_argument("--out", required=True, type=Path, help="folder for the thumbnails")
     parser.add_argument("--report", type=Path, help="JSON report path (default: <out>/report.json)")
-    parser.add_argument("--sizes", default="512,256,128,64", help="comma-separated long-edge sizes")
-    parser.add_argument("--format", default="webp", choices=sorted(OUTPUT_FORMATS))
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="comma-separated long-edge sizes")
+    parser.add_argument("--format", default=ThumbnailSpec().format, choices=sorted(OUTPUT_FORMATS))
     parser.add_argument("--quality", type=int, default=ThumbnailSpec().quality)
     parser.add_argument("--max-pixels", type=int, default=DEFAULT_LIMITS.max_pixels)
     args = parser.parse_args(argv)

@@ -28,7 +28,7 @@ IAM_ACTIONS = frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Updat
 # The decorated function receives {"identity": ...}; only that value is hashed into the record id.
 IDENTITY_FIELD = "identity"
 _KEY_ATTRIBUTE, _EXPIRY_ATTRIBUTE, _NOTED_AT_ATTRIBUTE = "id", "expiration", "noted_at"
-# The watchdog notes the record in progress shortly before its invocation's deadline (runtime.TIMEOUT_NOTE_MARGIN_S),
+# The watchdog notes the record in progress shortly before its invocation's deadline (watchdog.TIMEOUT_NOTE_MARGIN_S),
 # not knowing whether it will still end in time. A note older than this, next to an in-progress record's deadline,
 # is left over from an earlier processing of the object that did end in time, and says nothing about this one.
 NOTE_WINDOW_MS = 2_000

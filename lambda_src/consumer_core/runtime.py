@@ -22,10 +22,8 @@ from __future__ import annotations
 import functools
 import itertools
 import json
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -33,6 +31,7 @@ from consumer_core.config import core_settings
 from consumer_core.errors import PermanentError, TransientError, classify
 from consumer_core.events import parse_s3_event
 from consumer_core.observability import logger, metrics, tracer
+from consumer_core.watchdog import Watchdog
 
 
 class ConsumerEvent(Protocol):
@@ -46,9 +45,6 @@ class ConsumerEvent(Protocol):
 
 EventT = TypeVar("EventT", bound=ConsumerEvent)
 RejectionHook = Callable[[Any, PermanentError], None]
-
-# A watchdog notes the record in progress this long before the invocation's deadline.
-TIMEOUT_NOTE_MARGIN_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -115,7 +111,7 @@ class _Runtime(Generic[EventT]):
         self.handler = handler
         self.idempotency = ObjectIdempotency(handler.consumer)
         self.run = self.idempotency.wrap(self._run)
-        self.watchdog = _Watchdog(self.idempotency)
+        self.watchdog = Watchdog(self.idempotency)
         entry = tracer().capture_lambda_handler(self._dispatch, capture_response=False)
         entry = metrics.log_metrics(entry, capture_cold_start_metric=True)
         self.entry = logger.inject_lambda_context(entry, clear_state=True)
@@ -252,47 +248,6 @@ class _Runtime(Generic[EventT]):
             message=error.message,
             context=model.context() if model is not None else {},
         )
-
-
-class _Watchdog:
-    """Notes the record in progress shortly before the invocation's deadline, so that its next delivery can tell
-    a timeout from a kill (idempotency.ended_while_processing)."""
-
-    def __init__(self, idempotency: Any) -> None:
-        self.idempotency = idempotency
-        self.current: dict[str, Any] | None = None
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def watching(self, context: Any) -> Iterator[None]:
-        timer = None
-        if context is not None:
-            delay = context.get_remaining_time_in_millis() / 1000 - TIMEOUT_NOTE_MARGIN_S
-            timer = threading.Timer(max(0.0, delay), self._fire)
-            timer.daemon = True
-            timer.start()
-        try:
-            yield
-        finally:
-            if timer is not None:
-                timer.cancel()
-
-    @contextmanager
-    def processing(self, request: dict[str, Any]) -> Iterator[None]:
-        with self._lock:
-            self.current = request
-        try:
-            yield
-        finally:
-            with self._lock:
-                self.current = None
-
-    def _fire(self) -> None:
-        with self._lock:
-            request = self.current
-        if request is not None:
-            logger.warning("invocation about to time out while processing a record")
-            self.idempotency.note_timeout(request)
 
 
 __all__ = ["ConsumerEvent", "ConsumerHandler", "Delivery", "Outcome", "is_sqs_batch"]
