@@ -28,6 +28,20 @@ locals {
     RESULTS_BUS_NAME = aws_cloudwatch_event_bus.results.name
   }
 
+  # The pipeline's domain events, as in lambda_src/consumer_core/event_types.py (PIPELINE_SOURCE, PUBLISHERS;
+  # tests/terraform keeps them equal): their source, and the detail types each producer may put on the results
+  # bus. The producers' IAM conditions, the bus policy and the indexer's results rule are built from these.
+  pipeline_source = "image-pipeline"
+  publishers = {
+    image_resizer      = ["Thumbnails Generated", "Image Rejected"]
+    metadata_extractor = ["Image Metadata Extracted", "Image Rejected"]
+  }
+  # Static keys, as for module.routing's queues: the bus policy waits for the two roles, not for every consumer.
+  publisher_role_arns = {
+    image_resizer      = module.consumer["image_resizer"].role_arn
+    metadata_extractor = module.consumer["metadata_extractor"].role_arn
+  }
+
   consumers = {
     image_resizer = {
       description = "Thumbnails for every upload"
@@ -189,6 +203,48 @@ resource "aws_cloudwatch_event_bus" "results" {
   name = "${var.name_prefix}-results"
 }
 
+# Only the producers publish here, each only its own detail types with the pipeline's source (the same
+# conditions as their IAM statements: in one account, an Allow in either policy would be enough on its own).
+# Every other principal is denied, whatever its IAM policies say, unless listed in results_bus_extra_publisher_arns.
+resource "aws_cloudwatch_event_bus_policy" "results" {
+  event_bus_name = aws_cloudwatch_event_bus.results.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [{
+        Sid       = "DenyOtherPublishers"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "events:PutEvents"
+        Resource  = aws_cloudwatch_event_bus.results.arn
+        Condition = {
+          ArnNotEquals = {
+            "aws:PrincipalArn" = concat(values(local.publisher_role_arns), var.results_bus_extra_publisher_arns)
+          }
+        }
+      }],
+      [for name, detail_types in local.publishers : {
+        Sid       = "Allow${join("", [for word in split("_", name) : title(word)])}"
+        Effect    = "Allow"
+        Principal = { AWS = local.publisher_role_arns[name] }
+        Action    = "events:PutEvents"
+        Resource  = aws_cloudwatch_event_bus.results.arn
+        Condition = {
+          "ForAllValues:StringEquals" = { "events:source" = [local.pipeline_source] }
+          StringEquals                = { "events:detail-type" = detail_types }
+        }
+      }],
+      length(var.results_bus_extra_publisher_arns) == 0 ? [] : [{
+        Sid       = "AllowExtraPublishers"
+        Effect    = "Allow"
+        Principal = { AWS = var.results_bus_extra_publisher_arns }
+        Action    = "events:PutEvents"
+        Resource  = aws_cloudwatch_event_bus.results.arn
+      }],
+    )
+  })
+}
+
 resource "aws_schemas_discoverer" "results" {
   count = var.enable_schema_discovery ? 1 : 0
 
@@ -337,8 +393,8 @@ module "routing" {
         description    = "Domain events of the pipeline -> search_indexer"
         event_bus_name = aws_cloudwatch_event_bus.results.name
         event_pattern = jsonencode({
-          source        = ["image-pipeline"]
-          "detail-type" = ["Thumbnails Generated", "Image Metadata Extracted", "Image Rejected"]
+          source        = [local.pipeline_source]
+          "detail-type" = sort(distinct(flatten(values(local.publishers))))
         })
         targets = {
           search_indexer = { queue = "search_indexer", dead_letter_queue = "search_indexer_dlq" }

@@ -93,6 +93,17 @@ variable "enable_schema_discovery" {
   default     = false
 }
 
+variable "results_bus_extra_publisher_arns" {
+  description = "IAM principals (role, user or account root ARNs) that may put events on the results bus besides the image_resizer and metadata_extractor roles. The bus policy denies everyone else."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.results_bus_extra_publisher_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role/.+|user/.+)$", arn))])
+    error_message = "results_bus_extra_publisher_arns must hold IAM ARNs: arn:<partition>:iam::<account>:root, :role/<name> or :user/<name>."
+  }
+}
+
 variable "deletion_protection" {
   description = "Protect the DynamoDB tables from deletion."
   type        = bool

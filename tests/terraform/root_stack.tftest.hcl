@@ -82,7 +82,7 @@ run "defaults" {
   assert {
     condition = (
       jsondecode(module.routing.event_patterns["search-indexer-results"]).source == ["image-pipeline"] &&
-      length(jsondecode(module.routing.event_patterns["search-indexer-results"])["detail-type"]) == 3
+      toset(jsondecode(module.routing.event_patterns["search-indexer-results"])["detail-type"]) == toset(["Thumbnails Generated", "Image Metadata Extracted", "Image Rejected"])
     )
     error_message = "The indexer receives the three domain events."
   }
@@ -146,9 +146,37 @@ run "environment_and_iam_follow_the_contracts" {
   }
   assert {
     condition = toset(flatten([
-      for s in jsondecode(module.consumer["search_indexer"].role_policy_json).Statement : s.Resource if contains(s.Action, "s3:DeleteObject")
+      for s in jsondecode(module.consumer["search_indexer"].role_policy_json).Statement : s.Resource if contains(s.Action, "s3:DeleteObjectVersion")
     ])) == toset(["arn:aws:s3:::images-bucket/thumbnails/*", "arn:aws:s3:::images-bucket/metadata/*"])
-    error_message = "The indexer deletes outputs only, never uploads."
+    error_message = "The indexer deletes output versions only, never uploads."
+  }
+  assert {
+    condition = toset(flatten([
+      for s in jsondecode(module.consumer["search_indexer"].role_policy_json).Statement : s.Action if s.Sid != "WriteOwnLogs" && s.Sid != "SendToOwnDlq" && s.Sid != "WriteTraces"
+    ])) == toset(["dynamodb:GetItem", "dynamodb:PutItem", "s3:GetObject", "s3:ListBucketVersions", "s3:DeleteObjectVersion"])
+    error_message = "The indexer: index items, HeadObject of uploads, list and delete output versions; nothing else."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(module.consumer["search_indexer"].role_policy_json).Statement : s if contains(s.Action, "dynamodb:PutItem")
+    ]).Resource == ["arn:aws:dynamodb:eu-west-1:123456789012:table/mock"]
+    error_message = "The indexer's index statement names the table only (no index/*)."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(module.consumer["search_indexer"].role_policy_json).Statement : s if contains(s.Action, "s3:ListBucketVersions")
+    ]).Condition == { StringLike = { "s3:prefix" = ["thumbnails/*", "metadata/*"] } }
+    error_message = "The indexer lists versions under the output prefixes only."
+  }
+  assert {
+    condition = alltrue([
+      for name, types in { image_resizer = ["Thumbnails Generated", "Image Rejected"], metadata_extractor = ["Image Metadata Extracted", "Image Rejected"] } :
+      one([for s in jsondecode(module.consumer[name].role_policy_json).Statement : s if contains(s.Action, "events:PutEvents")]).Condition == {
+        "ForAllValues:StringEquals" = { "events:source" = ["image-pipeline"] }
+        StringEquals                = { "events:detail-type" = types }
+      }
+    ])
+    error_message = "Each producer may put only its own detail types, with the pipeline's source."
   }
   assert {
     condition = alltrue([
@@ -172,6 +200,72 @@ run "emulator_switches" {
     condition     = length(module.routing.archive_arns) == 1
     error_message = "The results archive is created on request."
   }
+}
+
+# The mock gives every role the same ARN, so this checks the shape; tests/integration/test_iam.py checks the
+# deployed policy names exactly the two producer roles.
+run "results_bus_admits_the_producers_only" {
+  variables {
+    results_bus_extra_publisher_arns = ["arn:aws:iam::123456789012:role/replayer"]
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_bus_policy.results.event_bus_name == aws_cloudwatch_event_bus.results.name
+    error_message = "The policy is on the results bus."
+  }
+  assert {
+    condition = jsondecode(aws_cloudwatch_event_bus_policy.results.policy).Statement[0] == {
+      Sid       = "DenyOtherPublishers"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "events:PutEvents"
+      Resource  = aws_cloudwatch_event_bus.results.arn
+      Condition = {
+        ArnNotEquals = {
+          "aws:PrincipalArn" = [
+            module.consumer["image_resizer"].role_arn,
+            module.consumer["metadata_extractor"].role_arn,
+            "arn:aws:iam::123456789012:role/replayer",
+          ]
+        }
+      }
+    }
+    error_message = "Everyone but the producers and the extra publishers is denied."
+  }
+  assert {
+    condition = {
+      for s in jsondecode(aws_cloudwatch_event_bus_policy.results.policy).Statement : s.Sid => [s.Principal.AWS, s.Condition] if s.Effect == "Allow" && s.Sid != "AllowExtraPublishers"
+      } == {
+      AllowImageResizer = [module.consumer["image_resizer"].role_arn, {
+        "ForAllValues:StringEquals" = { "events:source" = ["image-pipeline"] }
+        StringEquals                = { "events:detail-type" = ["Thumbnails Generated", "Image Rejected"] }
+      }]
+      AllowMetadataExtractor = [module.consumer["metadata_extractor"].role_arn, {
+        "ForAllValues:StringEquals" = { "events:source" = ["image-pipeline"] }
+        StringEquals                = { "events:detail-type" = ["Image Metadata Extracted", "Image Rejected"] }
+      }]
+    }
+    error_message = "The bus allows each producer its own detail types only, as its IAM policy does."
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_cloudwatch_event_bus_policy.results.policy).Statement : s.Principal.AWS if s.Sid == "AllowExtraPublishers"]) == ["arn:aws:iam::123456789012:role/replayer"]
+    error_message = "Extra publishers are allowed on request."
+  }
+}
+
+run "no_extra_publishers_by_default" {
+  assert {
+    condition     = length(jsondecode(aws_cloudwatch_event_bus_policy.results.policy).Statement) == 3
+    error_message = "By default the bus policy has the deny and one allow per producer."
+  }
+}
+
+run "invalid_inputs_fail_validation" {
+  command = plan
+  variables {
+    results_bus_extra_publisher_arns = ["arn:aws:sts::123456789012:assumed-role/x/session"]
+  }
+  expect_failures = [var.results_bus_extra_publisher_arns]
 }
 
 run "overlapping_prefixes_are_rejected" {
