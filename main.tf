@@ -80,12 +80,14 @@ locals {
     }
   }
 
-  # Routing: the S3 events of uploads to this bucket, and the detail types each consumer receives.
+  # Routing: the S3 events of uploads to this bucket, and the detail types each consumer receives. Only keys in
+  # an owner's folder (<upload_prefix><owner>/...) match: an EventBridge wildcard, so `uploads/x.png` (no owner)
+  # reaches no consumer. upload_prefix may not contain `*`, which would be a wildcard too.
   s3_pattern = {
     source = ["aws.s3"]
     detail = {
       bucket = { name = [aws_s3_bucket.images.id] }
-      object = { key = [{ prefix = var.upload_prefix }] }
+      object = { key = [{ wildcard = "${var.upload_prefix}*/*" }] }
     }
   }
   upload_rules = {
@@ -381,7 +383,7 @@ module "routing" {
   rules = merge(
     {
       for name, detail_types in local.upload_rules : "${replace(name, "_", "-")}-uploads" => {
-        description   = "S3 ${join(" and ", detail_types)} under ${var.upload_prefix} -> ${name}"
+        description   = "S3 ${join(" and ", detail_types)} under ${var.upload_prefix}<owner>/ -> ${name}"
         event_pattern = jsonencode(merge(local.s3_pattern, { "detail-type" = detail_types }))
         targets = {
           (name) = { queue = name, dead_letter_queue = "${name}_dlq" }

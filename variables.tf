@@ -40,13 +40,18 @@ variable "force_destroy" {
 }
 
 variable "upload_prefix" {
-  description = "Key prefix of uploads (objects are uploads/<owner>/...). Only this prefix triggers the consumers."
+  description = "Key prefix of uploads (objects are <upload_prefix><owner>/...). Only keys in an owner's folder under it trigger the consumers."
   type        = string
   default     = "uploads/"
 
   validation {
     condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.upload_prefix))
     error_message = "upload_prefix must be a non-empty folder-like prefix ending with '/'."
+  }
+
+  validation {
+    condition     = !strcontains(var.upload_prefix, "*")
+    error_message = "upload_prefix must not contain '*': the upload rules match <upload_prefix>*/* with an EventBridge wildcard, where '*' is a wildcard too."
   }
 }
 

@@ -69,11 +69,18 @@ run "defaults" {
   }
   assert {
     condition = (
-      jsondecode(module.routing.event_patterns["image-resizer-uploads"]).detail.object.key[0].prefix == "uploads/" &&
+      jsondecode(module.routing.event_patterns["image-resizer-uploads"]).detail.object.key == [{ wildcard = "uploads/*/*" }] &&
       jsondecode(module.routing.event_patterns["image-resizer-uploads"])["detail-type"] == ["Object Created"] &&
       jsondecode(module.routing.event_patterns["image-resizer-uploads"]).detail.bucket.name == ["images-bucket"]
     )
-    error_message = "The resizer's rule matches Object Created under uploads/ of this bucket only."
+    error_message = "The resizer's rule matches Object Created in an owner's folder under uploads/ of this bucket only."
+  }
+  assert {
+    condition = alltrue([
+      for key in ["image-resizer-uploads", "metadata-extractor-uploads", "search-indexer-uploads"] :
+      jsondecode(module.routing.event_patterns[key]).detail.object.key == [{ wildcard = "uploads/*/*" }]
+    ])
+    error_message = "Every upload rule matches <upload_prefix><owner>/... only (uploads/x.png has no owner folder)."
   }
   assert {
     condition     = jsondecode(module.routing.event_patterns["search-indexer-uploads"])["detail-type"] == ["Object Created", "Object Deleted"]
@@ -263,9 +270,10 @@ run "no_extra_publishers_by_default" {
 run "invalid_inputs_fail_validation" {
   command = plan
   variables {
+    upload_prefix                    = "up*loads/"
     results_bus_extra_publisher_arns = ["arn:aws:sts::123456789012:assumed-role/x/session"]
   }
-  expect_failures = [var.results_bus_extra_publisher_arns]
+  expect_failures = [var.upload_prefix, var.results_bus_extra_publisher_arns]
 }
 
 run "overlapping_prefixes_are_rejected" {
