@@ -169,6 +169,8 @@ resource "aws_s3_bucket_policy" "images" {
   depends_on = [aws_s3_bucket_public_access_block.images]
 }
 
+# One configuration with every rule: the provider polls a new configuration until it reads back unchanged
+# (~55 s on the emulator), once per resource, however many rules it has.
 resource "aws_s3_bucket_lifecycle_configuration" "images" {
   bucket = aws_s3_bucket.images.id
 
@@ -185,6 +187,38 @@ resource "aws_s3_bucket_lifecycle_configuration" "images" {
     }
     abort_incomplete_multipart_upload {
       days_after_initiation = 7
+    }
+  }
+
+  # Derived outputs: the search_indexer deletes every version of a dead upload's outputs itself; these rules
+  # are the backstop for anything it missed (old versions after a day, delete markers left alone).
+  rule {
+    id     = "expire-old-thumbnail-versions"
+    status = "Enabled"
+    filter {
+      prefix = var.thumbnail_prefix
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 1
+    }
+    expiration {
+      expired_object_delete_marker = true
+    }
+  }
+
+  rule {
+    id     = "expire-old-metadata-versions"
+    status = "Enabled"
+    filter {
+      prefix = var.metadata_prefix
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 1
+    }
+    expiration {
+      expired_object_delete_marker = true
     }
   }
 

@@ -109,6 +109,24 @@ run "defaults" {
     condition     = jsondecode(aws_s3_bucket_policy.images.policy).Statement[0].Condition.Bool["aws:SecureTransport"] == "false"
     error_message = "The bucket denies requests without TLS."
   }
+  assert {
+    condition     = [for r in aws_s3_bucket_lifecycle_configuration.images.rule : r.id] == ["expire-old-versions", "expire-old-thumbnail-versions", "expire-old-metadata-versions"]
+    error_message = "One lifecycle configuration: the bucket-wide rule and one backstop rule per output prefix."
+  }
+  assert {
+    condition     = aws_s3_bucket_lifecycle_configuration.images.rule[0].noncurrent_version_expiration[0].noncurrent_days == 30
+    error_message = "Old versions of uploads expire after noncurrent_version_expiration_days (bucket-wide rule)."
+  }
+  assert {
+    condition = alltrue([
+      for i, prefix in { 1 = "thumbnails/", 2 = "metadata/" } :
+      aws_s3_bucket_lifecycle_configuration.images.rule[i].filter[0].prefix == prefix &&
+      aws_s3_bucket_lifecycle_configuration.images.rule[i].noncurrent_version_expiration[0].noncurrent_days == 1 &&
+      aws_s3_bucket_lifecycle_configuration.images.rule[i].expiration[0].expired_object_delete_marker &&
+      aws_s3_bucket_lifecycle_configuration.images.rule[i].status == "Enabled"
+    ])
+    error_message = "Old versions of derived outputs expire after a day; their expired delete markers are removed."
+  }
 }
 
 run "environment_and_iam_follow_the_contracts" {
