@@ -23,10 +23,13 @@ locals {
     UPLOAD_PREFIX                = var.upload_prefix
   }
   image_env = {
-    MAX_OBJECT_BYTES = tostring(var.max_object_bytes)
-    MAX_IMAGE_PIXELS = tostring(var.max_image_pixels)
-    RESULTS_BUS_NAME = aws_cloudwatch_event_bus.results.name
+    MAX_OBJECT_BYTES       = tostring(var.max_object_bytes)
+    MAX_IMAGE_PIXELS       = tostring(var.max_image_pixels)
+    IMAGE_CPU_BUDGET_MS    = tostring(var.image_cpu_budget_ms)
+    IMAGE_MEMORY_BUDGET_MB = tostring(var.image_memory_budget_mb)
+    RESULTS_BUS_NAME       = aws_cloudwatch_event_bus.results.name
   }
+  image_consumers = ["image_resizer", "metadata_extractor"]
 
   # The pipeline's domain events, as in lambda_src/consumer_core/event_types.py (PIPELINE_SOURCE, PUBLISHERS;
   # tests/terraform keeps them equal): their source, and the detail types each producer may put on the results
@@ -362,6 +365,16 @@ resource "aws_lambda_layer_version" "pillow" {
 # Consumers and routing
 # ---------------------------------------------------------------------------------------------------------------
 
+# Checks across variables, at plan time (a variable's validation sees only that variable before Terraform 1.9).
+resource "terraform_data" "image_budgets" {
+  lifecycle {
+    precondition {
+      condition     = alltrue([for name in local.image_consumers : var.image_memory_budget_mb <= local.consumers[name].settings.memory_size])
+      error_message = "image_memory_budget_mb (${var.image_memory_budget_mb} MB) must not exceed the memory_size of an image consumer (image_resizer: ${var.image_resizer.memory_size} MB, metadata_extractor: ${var.metadata_extractor.memory_size} MB): an image that fits the budget must fit the function."
+    }
+  }
+}
+
 module "consumer" {
   source   = "./modules/lambda_with_dlq"
   for_each = local.consumers
@@ -377,9 +390,17 @@ module "consumer" {
   layers        = each.value.layers
   tracing_mode  = var.tracing_mode
 
-  environment_variables = merge(local.common_env, { POWERTOOLS_SERVICE_NAME = each.key }, each.value.env)
-  policy_statements     = each.value.statements
-  policy_documents      = { idempotency = module.idempotency.policy_json }
+  environment_variables = merge(
+    local.common_env,
+    {
+      POWERTOOLS_SERVICE_NAME = each.key
+      # The runtime sends a record that fails transiently on its last delivery to the DLQ (retries_exhausted).
+      MAX_RECEIVE_COUNT = tostring(each.value.settings.max_receive_count)
+    },
+    each.value.env,
+  )
+  policy_statements = each.value.statements
+  policy_documents  = { idempotency = module.idempotency.policy_json }
 
   invocation_mode = "queue"
   queue = {

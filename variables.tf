@@ -236,6 +236,28 @@ variable "max_image_pixels" {
   }
 }
 
+variable "image_cpu_budget_ms" {
+  description = "CPU time one image may cost the image consumers (estimated before decoding, enforced while working), in milliseconds; costlier images are rejected."
+  type        = number
+  default     = 2000
+
+  validation {
+    condition     = var.image_cpu_budget_ms >= 100 && var.image_cpu_budget_ms <= 60000 && floor(var.image_cpu_budget_ms) == var.image_cpu_budget_ms
+    error_message = "image_cpu_budget_ms must be a whole number from 100 to 60000."
+  }
+}
+
+variable "image_memory_budget_mb" {
+  description = "Peak memory of the image consumers' process (interpreter included) that one image may need, estimated before decoding, in MB; larger images are rejected. At most the memory_size of image_resizer and metadata_extractor."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.image_memory_budget_mb >= 256 && var.image_memory_budget_mb <= 10240 && floor(var.image_memory_budget_mb) == var.image_memory_budget_mb
+    error_message = "image_memory_budget_mb must be a whole number from 256 to 10240."
+  }
+}
+
 variable "include_gps_coordinates" {
   description = "Include GPS coordinates in extracted metadata (off: avatars must not reveal where people live)."
   type        = bool

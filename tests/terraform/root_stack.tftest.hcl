@@ -150,6 +150,17 @@ run "environment_and_iam_follow_the_contracts" {
     error_message = "The indexer publishes no domain events."
   }
   assert {
+    condition     = alltrue([for name, c in module.consumer : c.environment_variables["MAX_RECEIVE_COUNT"] == "5"])
+    error_message = "Every consumer knows its buffer's maxReceiveCount (its last delivery)."
+  }
+  assert {
+    condition = alltrue([
+      for name in ["image_resizer", "metadata_extractor"] :
+      module.consumer[name].environment_variables["IMAGE_CPU_BUDGET_MS"] == "2000" && module.consumer[name].environment_variables["IMAGE_MEMORY_BUDGET_MB"] == "512"
+    ]) && !contains(keys(module.consumer["search_indexer"].environment_variables), "IMAGE_CPU_BUDGET_MS")
+    error_message = "The image consumers get the image budgets; the indexer does not."
+  }
+  assert {
     condition = flatten([
       for s in jsondecode(module.consumer["image_resizer"].role_policy_json).Statement : s.Resource if contains(s.Action, "s3:PutObject")
     ]) == ["arn:aws:s3:::images-bucket/thumbnails/*"]
@@ -289,9 +300,20 @@ run "invalid_inputs_fail_validation" {
   command = plan
   variables {
     upload_prefix                    = "up*loads/"
+    image_cpu_budget_ms              = 50
+    image_memory_budget_mb           = 100
     results_bus_extra_publisher_arns = ["arn:aws:sts::123456789012:assumed-role/x/session"]
   }
-  expect_failures = [var.upload_prefix, var.results_bus_extra_publisher_arns]
+  expect_failures = [var.upload_prefix, var.image_cpu_budget_ms, var.image_memory_budget_mb, var.results_bus_extra_publisher_arns]
+}
+
+run "memory_budget_above_an_image_consumer_memory_is_rejected" {
+  command = plan
+  variables {
+    image_memory_budget_mb = 2048
+    image_resizer          = { memory_size = 4096 }
+  }
+  expect_failures = [terraform_data.image_budgets]
 }
 
 run "overlapping_prefixes_are_rejected" {
