@@ -1,53 +1,62 @@
 # IAM statements of each consumer's execution role, on top of what lambda_with_dlq grants every function
-# (its own logs, DLQ, buffer queue, traces); local.consumers passes them to module.consumer as
-# policy_statements. The bucket's TLS-only policy stays with the bucket in main.tf.
+# (its own logs and DLQ, its buffer queue for the event source mapping, traces); local.consumers passes them to
+# module.consumer as policy_statements, and the idempotency table's policy as a policy document. Each role holds
+# exactly the actions its code calls (lambda_src/<consumer>/permissions.py IAM_ACTIONS; tests/integration reads
+# the deployed roles back and compares). The bucket's TLS-only policy and the results bus policy stay next to
+# their resources in main.tf.
 locals {
-  bucket_arn = aws_s3_bucket.images.arn
-
-  read_uploads = {
-    sid       = "ReadUploads"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
-    resources = ["${local.bucket_arn}/${var.upload_prefix}*"]
+  bucket_arn     = aws_s3_bucket.images.arn
+  upload_objects = "${local.bucket_arn}/${var.upload_prefix}*"
+  output_prefixes = {
+    image_resizer      = var.thumbnail_prefix
+    metadata_extractor = var.metadata_prefix
   }
-  publish_results = {
-    sid       = "PublishResults"
-    actions   = ["events:PutEvents"]
-    resources = [aws_cloudwatch_event_bus.results.arn]
+
+  # What each image consumer does: read the upload (any version), write its own outputs, and announce results
+  # and rejections on the results bus, only with the pipeline's source and its own detail types
+  # (local.publishers). The operators are those of AWS's PutEvents example (EventBridge user guide, "Send events
+  # to a custom bus in a different account"): ForAllValues:StringEquals on events:source, StringEquals on
+  # events:detail-type.
+  image_consumer_statements = {
+    for name, prefix in local.output_prefixes : name => [
+      { sid = "ReadUploads", actions = ["s3:GetObject", "s3:GetObjectVersion"], resources = [local.upload_objects] },
+      { sid = "WriteOutputs", actions = ["s3:PutObject"], resources = ["${local.bucket_arn}/${prefix}*"] },
+      {
+        sid       = "PublishResults"
+        actions   = ["events:PutEvents"]
+        resources = [aws_cloudwatch_event_bus.results.arn]
+        conditions = [
+          { test = "ForAllValues:StringEquals", variable = "events:source", values = [local.pipeline_source] },
+          { test = "StringEquals", variable = "events:detail-type", values = local.publishers[name] },
+        ]
+      },
+    ]
   }
 
   consumer_policy_statements = {
-    image_resizer = [
-      local.read_uploads,
-      local.publish_results,
-      { sid = "WriteThumbnails", actions = ["s3:PutObject"], resources = ["${local.bucket_arn}/${var.thumbnail_prefix}*"] },
-    ]
-    metadata_extractor = [
-      local.read_uploads,
-      local.publish_results,
-      { sid = "WriteMetadata", actions = ["s3:PutObject"], resources = ["${local.bucket_arn}/${var.metadata_prefix}*"] },
-    ]
+    image_resizer      = local.image_consumer_statements.image_resizer
+    metadata_extractor = local.image_consumer_statements.metadata_extractor
     search_indexer = [
+      # Item reads and writes of the index table: no queries, no indexes (the handler never uses them).
+      { sid = "SearchIndexItems", actions = ["dynamodb:GetItem", "dynamodb:PutItem"], resources = [aws_dynamodb_table.search_index.arn] },
+      # HeadObject of an upload: which version S3 serves after a permanent delete.
+      { sid = "HeadUploads", actions = ["s3:GetObject"], resources = [local.upload_objects] },
       {
-        sid       = "WriteSearchIndex"
-        actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
-        resources = [aws_dynamodb_table.search_index.arn, "${aws_dynamodb_table.search_index.arn}/index/*"]
-      },
-      { sid = "HeadUploads", actions = ["s3:GetObject"], resources = ["${local.bucket_arn}/${var.upload_prefix}*"] },
-      {
-        # Versions too: the bucket is versioned, and a deleted image must leave no thumbnail behind.
-        sid       = "CleanUpOutputs"
-        actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject"]
-        resources = ["${local.bucket_arn}/${var.thumbnail_prefix}*", "${local.bucket_arn}/${var.metadata_prefix}*"]
-      },
-      {
-        sid       = "ListOutputs"
-        actions   = ["s3:ListBucket", "s3:ListBucketVersions"]
+        # Every version of a dead upload's outputs is found by listing its output folder...
+        sid       = "ListOutputVersions"
+        actions   = ["s3:ListBucketVersions"]
         resources = [local.bucket_arn]
         conditions = [{
           test     = "StringLike"
           variable = "s3:prefix"
-          values   = ["${var.thumbnail_prefix}*", "${var.metadata_prefix}*"]
+          values   = [for prefix in values(local.output_prefixes) : "${prefix}*"]
         }]
+      },
+      {
+        # ...and deleted version by version (DeleteObjects with version ids), so nothing of it stays readable.
+        sid       = "DeleteOutputVersions"
+        actions   = ["s3:DeleteObjectVersion"]
+        resources = [for prefix in values(local.output_prefixes) : "${local.bucket_arn}/${prefix}*"]
       },
     ]
   }

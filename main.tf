@@ -23,9 +23,26 @@ locals {
     UPLOAD_PREFIX                = var.upload_prefix
   }
   image_env = {
-    MAX_OBJECT_BYTES = tostring(var.max_object_bytes)
-    MAX_IMAGE_PIXELS = tostring(var.max_image_pixels)
-    RESULTS_BUS_NAME = aws_cloudwatch_event_bus.results.name
+    MAX_OBJECT_BYTES       = tostring(var.max_object_bytes)
+    MAX_IMAGE_PIXELS       = tostring(var.max_image_pixels)
+    IMAGE_CPU_BUDGET_MS    = tostring(var.image_cpu_budget_ms)
+    IMAGE_MEMORY_BUDGET_MB = tostring(var.image_memory_budget_mb)
+    RESULTS_BUS_NAME       = aws_cloudwatch_event_bus.results.name
+  }
+  image_consumers = ["image_resizer", "metadata_extractor"]
+
+  # The pipeline's domain events, as in lambda_src/consumer_core/event_types.py (PIPELINE_SOURCE, PUBLISHERS;
+  # tests/terraform keeps them equal): their source, and the detail types each producer may put on the results
+  # bus. The producers' IAM conditions, the bus policy and the indexer's results rule are built from these.
+  pipeline_source = "image-pipeline"
+  publishers = {
+    image_resizer      = ["Thumbnails Generated", "Image Rejected"]
+    metadata_extractor = ["Image Metadata Extracted", "Image Rejected"]
+  }
+  # Static keys, as for module.routing's queues: the bus policy waits for the two roles, not for every consumer.
+  publisher_role_arns = {
+    image_resizer      = module.consumer["image_resizer"].role_arn
+    metadata_extractor = module.consumer["metadata_extractor"].role_arn
   }
 
   consumers = {
@@ -66,12 +83,14 @@ locals {
     }
   }
 
-  # Routing: the S3 events of uploads to this bucket, and the detail types each consumer receives.
+  # Routing: the S3 events of uploads to this bucket, and the detail types each consumer receives. Only keys in
+  # an owner's folder (<upload_prefix><owner>/...) match: an EventBridge wildcard, so `uploads/x.png` (no owner)
+  # reaches no consumer. upload_prefix may not contain `*`, which would be a wildcard too.
   s3_pattern = {
     source = ["aws.s3"]
     detail = {
       bucket = { name = [aws_s3_bucket.images.id] }
-      object = { key = [{ prefix = var.upload_prefix }] }
+      object = { key = [{ wildcard = "${var.upload_prefix}*/*" }] }
     }
   }
   upload_rules = {
@@ -153,6 +172,8 @@ resource "aws_s3_bucket_policy" "images" {
   depends_on = [aws_s3_bucket_public_access_block.images]
 }
 
+# One configuration with every rule: the provider polls a new configuration until it reads back unchanged
+# (~55 s on the emulator), once per resource, however many rules it has.
 resource "aws_s3_bucket_lifecycle_configuration" "images" {
   bucket = aws_s3_bucket.images.id
 
@@ -172,6 +193,38 @@ resource "aws_s3_bucket_lifecycle_configuration" "images" {
     }
   }
 
+  # Derived outputs: the search_indexer deletes every version of a dead upload's outputs itself; these rules
+  # are the backstop for anything it missed (old versions after a day, delete markers left alone).
+  rule {
+    id     = "expire-old-thumbnail-versions"
+    status = "Enabled"
+    filter {
+      prefix = var.thumbnail_prefix
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 1
+    }
+    expiration {
+      expired_object_delete_marker = true
+    }
+  }
+
+  rule {
+    id     = "expire-old-metadata-versions"
+    status = "Enabled"
+    filter {
+      prefix = var.metadata_prefix
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = 1
+    }
+    expiration {
+      expired_object_delete_marker = true
+    }
+  }
+
   depends_on = [aws_s3_bucket_versioning.images]
 }
 
@@ -187,6 +240,48 @@ resource "aws_s3_bucket_notification" "images" {
 
 resource "aws_cloudwatch_event_bus" "results" {
   name = "${var.name_prefix}-results"
+}
+
+# Only the producers publish here, each only its own detail types with the pipeline's source (the same
+# conditions as their IAM statements: in one account, an Allow in either policy would be enough on its own).
+# Every other principal is denied, whatever its IAM policies say, unless listed in results_bus_extra_publisher_arns.
+resource "aws_cloudwatch_event_bus_policy" "results" {
+  event_bus_name = aws_cloudwatch_event_bus.results.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [{
+        Sid       = "DenyOtherPublishers"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "events:PutEvents"
+        Resource  = aws_cloudwatch_event_bus.results.arn
+        Condition = {
+          ArnNotEquals = {
+            "aws:PrincipalArn" = concat(values(local.publisher_role_arns), var.results_bus_extra_publisher_arns)
+          }
+        }
+      }],
+      [for name, detail_types in local.publishers : {
+        Sid       = "Allow${join("", [for word in split("_", name) : title(word)])}"
+        Effect    = "Allow"
+        Principal = { AWS = local.publisher_role_arns[name] }
+        Action    = "events:PutEvents"
+        Resource  = aws_cloudwatch_event_bus.results.arn
+        Condition = {
+          "ForAllValues:StringEquals" = { "events:source" = [local.pipeline_source] }
+          StringEquals                = { "events:detail-type" = detail_types }
+        }
+      }],
+      length(var.results_bus_extra_publisher_arns) == 0 ? [] : [{
+        Sid       = "AllowExtraPublishers"
+        Effect    = "Allow"
+        Principal = { AWS = var.results_bus_extra_publisher_arns }
+        Action    = "events:PutEvents"
+        Resource  = aws_cloudwatch_event_bus.results.arn
+      }],
+    )
+  })
 }
 
 resource "aws_schemas_discoverer" "results" {
@@ -270,6 +365,16 @@ resource "aws_lambda_layer_version" "pillow" {
 # Consumers and routing
 # ---------------------------------------------------------------------------------------------------------------
 
+# Checks across variables, at plan time (a variable's validation sees only that variable before Terraform 1.9).
+resource "terraform_data" "image_budgets" {
+  lifecycle {
+    precondition {
+      condition     = alltrue([for name in local.image_consumers : var.image_memory_budget_mb <= local.consumers[name].settings.memory_size])
+      error_message = "image_memory_budget_mb (${var.image_memory_budget_mb} MB) must not exceed the memory_size of an image consumer (image_resizer: ${var.image_resizer.memory_size} MB, metadata_extractor: ${var.metadata_extractor.memory_size} MB): an image that fits the budget must fit the function."
+    }
+  }
+}
+
 module "consumer" {
   source   = "./modules/lambda_with_dlq"
   for_each = local.consumers
@@ -285,9 +390,17 @@ module "consumer" {
   layers        = each.value.layers
   tracing_mode  = var.tracing_mode
 
-  environment_variables = merge(local.common_env, { POWERTOOLS_SERVICE_NAME = each.key }, each.value.env)
-  policy_statements     = each.value.statements
-  policy_documents      = { idempotency = module.idempotency.policy_json }
+  environment_variables = merge(
+    local.common_env,
+    {
+      POWERTOOLS_SERVICE_NAME = each.key
+      # The runtime sends a record that fails transiently on its last delivery to the DLQ (retries_exhausted).
+      MAX_RECEIVE_COUNT = tostring(each.value.settings.max_receive_count)
+    },
+    each.value.env,
+  )
+  policy_statements = each.value.statements
+  policy_documents  = { idempotency = module.idempotency.policy_json }
 
   invocation_mode = "queue"
   queue = {
@@ -325,7 +438,7 @@ module "routing" {
   rules = merge(
     {
       for name, detail_types in local.upload_rules : "${replace(name, "_", "-")}-uploads" => {
-        description   = "S3 ${join(" and ", detail_types)} under ${var.upload_prefix} -> ${name}"
+        description   = "S3 ${join(" and ", detail_types)} under ${var.upload_prefix}<owner>/ -> ${name}"
         event_pattern = jsonencode(merge(local.s3_pattern, { "detail-type" = detail_types }))
         targets = {
           (name) = { queue = name, dead_letter_queue = "${name}_dlq" }
@@ -337,8 +450,8 @@ module "routing" {
         description    = "Domain events of the pipeline -> search_indexer"
         event_bus_name = aws_cloudwatch_event_bus.results.name
         event_pattern = jsonencode({
-          source        = ["image-pipeline"]
-          "detail-type" = ["Thumbnails Generated", "Image Metadata Extracted", "Image Rejected"]
+          source        = [local.pipeline_source]
+          "detail-type" = sort(distinct(flatten(values(local.publishers))))
         })
         targets = {
           search_indexer = { queue = "search_indexer", dead_letter_queue = "search_indexer_dlq" }

@@ -40,13 +40,18 @@ variable "force_destroy" {
 }
 
 variable "upload_prefix" {
-  description = "Key prefix of uploads (objects are uploads/<owner>/...). Only this prefix triggers the consumers."
+  description = "Key prefix of uploads (objects are <upload_prefix><owner>/...). Only keys in an owner's folder under it trigger the consumers."
   type        = string
   default     = "uploads/"
 
   validation {
     condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.upload_prefix))
     error_message = "upload_prefix must be a non-empty folder-like prefix ending with '/'."
+  }
+
+  validation {
+    condition     = !strcontains(var.upload_prefix, "*")
+    error_message = "upload_prefix must not contain '*': the upload rules match <upload_prefix>*/* with an EventBridge wildcard, where '*' is a wildcard too."
   }
 }
 
@@ -91,6 +96,17 @@ variable "enable_schema_discovery" {
   description = "Run EventBridge schema discovery on the results bus (costs per event ingested; JSON Schemas are in schemas/ anyway)."
   type        = bool
   default     = false
+}
+
+variable "results_bus_extra_publisher_arns" {
+  description = "IAM principals (role, user or account root ARNs) that may put events on the results bus besides the image_resizer and metadata_extractor roles. The bus policy denies everyone else."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.results_bus_extra_publisher_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role/.+|user/.+)$", arn))])
+    error_message = "results_bus_extra_publisher_arns must hold IAM ARNs: arn:<partition>:iam::<account>:root, :role/<name> or :user/<name>."
+  }
 }
 
 variable "deletion_protection" {
@@ -217,6 +233,28 @@ variable "max_image_pixels" {
   validation {
     condition     = var.max_image_pixels >= 1
     error_message = "max_image_pixels must be positive."
+  }
+}
+
+variable "image_cpu_budget_ms" {
+  description = "CPU time one image may cost the image consumers (estimated before decoding, enforced while working), in milliseconds; costlier images are rejected."
+  type        = number
+  default     = 2000
+
+  validation {
+    condition     = var.image_cpu_budget_ms >= 100 && var.image_cpu_budget_ms <= 60000 && floor(var.image_cpu_budget_ms) == var.image_cpu_budget_ms
+    error_message = "image_cpu_budget_ms must be a whole number from 100 to 60000."
+  }
+}
+
+variable "image_memory_budget_mb" {
+  description = "Peak memory of the image consumers' process (interpreter included) that one image may need, estimated before decoding, in MB; larger images are rejected. At most the memory_size of image_resizer and metadata_extractor."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.image_memory_budget_mb >= 256 && var.image_memory_budget_mb <= 10240 && floor(var.image_memory_budget_mb) == var.image_memory_budget_mb
+    error_message = "image_memory_budget_mb must be a whole number from 256 to 10240."
   }
 }
 

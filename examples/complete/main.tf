@@ -16,6 +16,8 @@ module "pipeline" {
   thumbnail_format        = "webp"
   max_object_bytes        = 52428800
   max_image_pixels        = 50000000
+  image_cpu_budget_ms     = 2000
+  image_memory_budget_mb  = 512 # at most the image consumers' memory_size
   include_gps_coordinates = false
 
   image_resizer = {

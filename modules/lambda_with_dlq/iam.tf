@@ -10,10 +10,12 @@ locals {
         Resource = ["${aws_cloudwatch_log_group.this.arn}:*"]
       },
       {
-        # The handler sends permanent failures to its DLQ at once; async mode's on-failure destination too.
+        # The handler sends permanent failures to its DLQ at once (SendMessage only: it never reads the queue);
+        # Lambda's own deliveries to it (the function's dead_letter_config, async mode's on-failure
+        # destination) are made with this role and need nothing more.
         Sid      = "SendToOwnDlq"
         Effect   = "Allow"
-        Action   = ["sqs:GetQueueAttributes", "sqs:SendMessage"]
+        Action   = ["sqs:SendMessage"]
         Resource = [aws_sqs_queue.dlq.arn]
       },
     ],

@@ -208,7 +208,7 @@ variable "invocation_mode" {
 }
 
 variable "queue" {
-  description = "Queue mode settings: buffer queue and event source mapping. visibility_timeout_seconds defaults to 6x the function timeout and may not be lower."
+  description = "Queue mode settings: buffer queue and event source mapping. visibility_timeout_seconds defaults to 6x the function timeout and may not be lower; max_receive_count (2-1000) is how many receives a message gets before the buffer redrives it to the DLQ."
   type = object({
     batch_size                         = optional(number, 10)
     maximum_batching_window_in_seconds = optional(number, 0)
@@ -236,8 +236,9 @@ variable "queue" {
   }
 
   validation {
-    condition     = var.queue.max_receive_count >= 1 && var.queue.max_receive_count <= 1000
-    error_message = "queue.max_receive_count must be 1-1000."
+    # 1 would send a record to the DLQ after its first failure, with no retry of a transient error.
+    condition     = var.queue.max_receive_count >= 2 && var.queue.max_receive_count <= 1000 && floor(var.queue.max_receive_count) == var.queue.max_receive_count
+    error_message = "queue.max_receive_count must be a whole number from 2 to 1000 (at least one retry before the DLQ)."
   }
 
   validation {

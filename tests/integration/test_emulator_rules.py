@@ -1,16 +1,22 @@
-"""Pure rules of the emulator tooling: partial batch responses, the SQS record shape, the provider override."""
+"""Rules of the emulator tooling (partial batch responses, the SQS record shape, the provider override), and the
+root stack's routing rules on the emulator: which upload keys reach the consumers' buffer queues."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import io
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from tools.emulator.discovery import code_sha256
+from tools.emulator.discovery import aws_client, code_sha256
 from tools.emulator.invoker import InvokeResult
+from tools.emulator.localstack import LocalStackSession
 from tools.emulator.runner import failed_message_ids, sqs_record
+from tools.emulator.session import EmulatorSession
 from tools.emulator.terraform import provider_aliases, provider_override
 
 IDS = ["m1", "m2", "m3"]
@@ -83,3 +89,33 @@ def test_override_points_every_provider_block_at_the_emulator(tmp_path: Path) ->
 def test_stack_without_provider_block_gets_a_plain_provider_file(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text('resource "aws_sqs_queue" "q" {}\n')
     assert provider_aliases(tmp_path) is None
+
+
+def delivered_messages(session: EmulatorSession, key: str) -> Counter[str]:
+    """Upload `key` to the root stack's bucket; messages the runner took from each consumer's buffer queue."""
+    assert session.runner is not None
+    assert session.settle(timeout_s=60), "queues did not drain before the upload"
+    before = len(session.runner.invocations)
+    image = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 120, 200)).save(image, format="PNG")
+    s3 = aws_client("s3", session.endpoint, session.region)
+    s3.put_object(Bucket=session.outputs["reference"]["bucket_name"], Key=key, Body=image.getvalue())
+    assert session.settle(timeout_s=60), "queues did not drain after the upload"
+    functions = {v: k for k, v in session.outputs["reference"]["function_names"].items()}
+    delivered: Counter[str] = Counter()
+    for record in session.runner.invocations[before:]:
+        if record.function in functions:
+            delivered[functions[record.function]] += record.batch
+    return delivered
+
+
+@pytest.mark.integration
+def test_only_keys_in_an_owner_folder_reach_the_consumers(session: EmulatorSession | LocalStackSession) -> None:
+    """The upload rules match <upload_prefix>*/* (an EventBridge wildcard), not the bare prefix."""
+    if not isinstance(session, EmulatorSession) or session.runner is None:
+        pytest.skip("counts the local runner's deliveries (embedded emulator only)")
+    assert delivered_messages(session, "uploads/x.png") == Counter()
+    delivered = delivered_messages(session, "uploads/alice/x.png")
+    # search_indexer also receives the two producers' domain events about the upload
+    assert set(delivered) == {"image_resizer", "metadata_extractor", "search_indexer"}
+    assert delivered["image_resizer"] == delivered["metadata_extractor"] == 1

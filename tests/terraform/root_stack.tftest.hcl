@@ -69,11 +69,18 @@ run "defaults" {
   }
   assert {
     condition = (
-      jsondecode(module.routing.event_patterns["image-resizer-uploads"]).detail.object.key[0].prefix == "uploads/" &&
+      jsondecode(module.routing.event_patterns["image-resizer-uploads"]).detail.object.key == [{ wildcard = "uploads/*/*" }] &&
       jsondecode(module.routing.event_patterns["image-resizer-uploads"])["detail-type"] == ["Object Created"] &&
       jsondecode(module.routing.event_patterns["image-resizer-uploads"]).detail.bucket.name == ["images-bucket"]
     )
-    error_message = "The resizer's rule matches Object Created under uploads/ of this bucket only."
+    error_message = "The resizer's rule matches Object Created in an owner's folder under uploads/ of this bucket only."
+  }
+  assert {
+    condition = alltrue([
+      for key in ["image-resizer-uploads", "metadata-extractor-uploads", "search-indexer-uploads"] :
+      jsondecode(module.routing.event_patterns[key]).detail.object.key == [{ wildcard = "uploads/*/*" }]
+    ])
+    error_message = "Every upload rule matches <upload_prefix><owner>/... only (uploads/x.png has no owner folder)."
   }
   assert {
     condition     = jsondecode(module.routing.event_patterns["search-indexer-uploads"])["detail-type"] == ["Object Created", "Object Deleted"]
@@ -82,7 +89,7 @@ run "defaults" {
   assert {
     condition = (
       jsondecode(module.routing.event_patterns["search-indexer-results"]).source == ["image-pipeline"] &&
-      length(jsondecode(module.routing.event_patterns["search-indexer-results"])["detail-type"]) == 3
+      toset(jsondecode(module.routing.event_patterns["search-indexer-results"])["detail-type"]) == toset(["Thumbnails Generated", "Image Metadata Extracted", "Image Rejected"])
     )
     error_message = "The indexer receives the three domain events."
   }
@@ -101,6 +108,24 @@ run "defaults" {
   assert {
     condition     = jsondecode(aws_s3_bucket_policy.images.policy).Statement[0].Condition.Bool["aws:SecureTransport"] == "false"
     error_message = "The bucket denies requests without TLS."
+  }
+  assert {
+    condition     = [for r in aws_s3_bucket_lifecycle_configuration.images.rule : r.id] == ["expire-old-versions", "expire-old-thumbnail-versions", "expire-old-metadata-versions"]
+    error_message = "One lifecycle configuration: the bucket-wide rule and one backstop rule per output prefix."
+  }
+  assert {
+    condition     = aws_s3_bucket_lifecycle_configuration.images.rule[0].noncurrent_version_expiration[0].noncurrent_days == 30
+    error_message = "Old versions of uploads expire after noncurrent_version_expiration_days (bucket-wide rule)."
+  }
+  assert {
+    condition = alltrue([
+      for i, prefix in { 1 = "thumbnails/", 2 = "metadata/" } :
+      aws_s3_bucket_lifecycle_configuration.images.rule[i].filter[0].prefix == prefix &&
+      aws_s3_bucket_lifecycle_configuration.images.rule[i].noncurrent_version_expiration[0].noncurrent_days == 1 &&
+      aws_s3_bucket_lifecycle_configuration.images.rule[i].expiration[0].expired_object_delete_marker &&
+      aws_s3_bucket_lifecycle_configuration.images.rule[i].status == "Enabled"
+    ])
+    error_message = "Old versions of derived outputs expire after a day; their expired delete markers are removed."
   }
 }
 
@@ -125,6 +150,17 @@ run "environment_and_iam_follow_the_contracts" {
     error_message = "The indexer publishes no domain events."
   }
   assert {
+    condition     = alltrue([for name, c in module.consumer : c.environment_variables["MAX_RECEIVE_COUNT"] == "5"])
+    error_message = "Every consumer knows its buffer's maxReceiveCount (its last delivery)."
+  }
+  assert {
+    condition = alltrue([
+      for name in ["image_resizer", "metadata_extractor"] :
+      module.consumer[name].environment_variables["IMAGE_CPU_BUDGET_MS"] == "2000" && module.consumer[name].environment_variables["IMAGE_MEMORY_BUDGET_MB"] == "512"
+    ]) && !contains(keys(module.consumer["search_indexer"].environment_variables), "IMAGE_CPU_BUDGET_MS")
+    error_message = "The image consumers get the image budgets; the indexer does not."
+  }
+  assert {
     condition = flatten([
       for s in jsondecode(module.consumer["image_resizer"].role_policy_json).Statement : s.Resource if contains(s.Action, "s3:PutObject")
     ]) == ["arn:aws:s3:::images-bucket/thumbnails/*"]
@@ -146,9 +182,37 @@ run "environment_and_iam_follow_the_contracts" {
   }
   assert {
     condition = toset(flatten([
-      for s in jsondecode(module.consumer["search_indexer"].role_policy_json).Statement : s.Resource if contains(s.Action, "s3:DeleteObject")
+      for s in jsondecode(module.consumer["search_indexer"].role_policy_json).Statement : s.Resource if contains(s.Action, "s3:DeleteObjectVersion")
     ])) == toset(["arn:aws:s3:::images-bucket/thumbnails/*", "arn:aws:s3:::images-bucket/metadata/*"])
-    error_message = "The indexer deletes outputs only, never uploads."
+    error_message = "The indexer deletes output versions only, never uploads."
+  }
+  assert {
+    condition = toset(flatten([
+      for s in jsondecode(module.consumer["search_indexer"].role_policy_json).Statement : s.Action if s.Sid != "WriteOwnLogs" && s.Sid != "SendToOwnDlq" && s.Sid != "WriteTraces"
+    ])) == toset(["dynamodb:GetItem", "dynamodb:PutItem", "s3:GetObject", "s3:ListBucketVersions", "s3:DeleteObjectVersion"])
+    error_message = "The indexer: index items, HeadObject of uploads, list and delete output versions; nothing else."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(module.consumer["search_indexer"].role_policy_json).Statement : s if contains(s.Action, "dynamodb:PutItem")
+    ]).Resource == ["arn:aws:dynamodb:eu-west-1:123456789012:table/mock"]
+    error_message = "The indexer's index statement names the table only (no index/*)."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(module.consumer["search_indexer"].role_policy_json).Statement : s if contains(s.Action, "s3:ListBucketVersions")
+    ]).Condition == { StringLike = { "s3:prefix" = ["thumbnails/*", "metadata/*"] } }
+    error_message = "The indexer lists versions under the output prefixes only."
+  }
+  assert {
+    condition = alltrue([
+      for name, types in { image_resizer = ["Thumbnails Generated", "Image Rejected"], metadata_extractor = ["Image Metadata Extracted", "Image Rejected"] } :
+      one([for s in jsondecode(module.consumer[name].role_policy_json).Statement : s if contains(s.Action, "events:PutEvents")]).Condition == {
+        "ForAllValues:StringEquals" = { "events:source" = ["image-pipeline"] }
+        StringEquals                = { "events:detail-type" = types }
+      }
+    ])
+    error_message = "Each producer may put only its own detail types, with the pipeline's source."
   }
   assert {
     condition = alltrue([
@@ -172,6 +236,84 @@ run "emulator_switches" {
     condition     = length(module.routing.archive_arns) == 1
     error_message = "The results archive is created on request."
   }
+}
+
+# The mock gives every role the same ARN, so this checks the shape; tests/integration/test_iam.py checks the
+# deployed policy names exactly the two producer roles.
+run "results_bus_admits_the_producers_only" {
+  variables {
+    results_bus_extra_publisher_arns = ["arn:aws:iam::123456789012:role/replayer"]
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_bus_policy.results.event_bus_name == aws_cloudwatch_event_bus.results.name
+    error_message = "The policy is on the results bus."
+  }
+  assert {
+    condition = jsondecode(aws_cloudwatch_event_bus_policy.results.policy).Statement[0] == {
+      Sid       = "DenyOtherPublishers"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "events:PutEvents"
+      Resource  = aws_cloudwatch_event_bus.results.arn
+      Condition = {
+        ArnNotEquals = {
+          "aws:PrincipalArn" = [
+            module.consumer["image_resizer"].role_arn,
+            module.consumer["metadata_extractor"].role_arn,
+            "arn:aws:iam::123456789012:role/replayer",
+          ]
+        }
+      }
+    }
+    error_message = "Everyone but the producers and the extra publishers is denied."
+  }
+  assert {
+    condition = {
+      for s in jsondecode(aws_cloudwatch_event_bus_policy.results.policy).Statement : s.Sid => [s.Principal.AWS, s.Condition] if s.Effect == "Allow" && s.Sid != "AllowExtraPublishers"
+      } == {
+      AllowImageResizer = [module.consumer["image_resizer"].role_arn, {
+        "ForAllValues:StringEquals" = { "events:source" = ["image-pipeline"] }
+        StringEquals                = { "events:detail-type" = ["Thumbnails Generated", "Image Rejected"] }
+      }]
+      AllowMetadataExtractor = [module.consumer["metadata_extractor"].role_arn, {
+        "ForAllValues:StringEquals" = { "events:source" = ["image-pipeline"] }
+        StringEquals                = { "events:detail-type" = ["Image Metadata Extracted", "Image Rejected"] }
+      }]
+    }
+    error_message = "The bus allows each producer its own detail types only, as its IAM policy does."
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_cloudwatch_event_bus_policy.results.policy).Statement : s.Principal.AWS if s.Sid == "AllowExtraPublishers"]) == ["arn:aws:iam::123456789012:role/replayer"]
+    error_message = "Extra publishers are allowed on request."
+  }
+}
+
+run "no_extra_publishers_by_default" {
+  assert {
+    condition     = length(jsondecode(aws_cloudwatch_event_bus_policy.results.policy).Statement) == 3
+    error_message = "By default the bus policy has the deny and one allow per producer."
+  }
+}
+
+run "invalid_inputs_fail_validation" {
+  command = plan
+  variables {
+    upload_prefix                    = "up*loads/"
+    image_cpu_budget_ms              = 50
+    image_memory_budget_mb           = 100
+    results_bus_extra_publisher_arns = ["arn:aws:sts::123456789012:assumed-role/x/session"]
+  }
+  expect_failures = [var.upload_prefix, var.image_cpu_budget_ms, var.image_memory_budget_mb, var.results_bus_extra_publisher_arns]
+}
+
+run "memory_budget_above_an_image_consumer_memory_is_rejected" {
+  command = plan
+  variables {
+    image_memory_budget_mb = 2048
+    image_resizer          = { memory_size = 4096 }
+  }
+  expect_failures = [terraform_data.image_budgets]
 }
 
 run "overlapping_prefixes_are_rejected" {

@@ -27,6 +27,20 @@ def test_every_contract_environment_variable_is_set() -> None:
     assert missing == []
 
 
+def test_domain_event_strings_match_event_types() -> None:
+    """main.tf's pipeline_source and publishers (IAM conditions, bus policy, the indexer's results rule) are
+    consumer_core.event_types' PIPELINE_SOURCE and PUBLISHERS."""
+    from consumer_core.event_types import DOMAIN_DETAIL_TYPES, PIPELINE_SOURCE, PUBLISHERS
+
+    stack = (ROOT / "main.tf").read_text()
+    assert re.findall(r'^  pipeline_source = "([^"]*)"$', stack, re.MULTILINE) == [PIPELINE_SOURCE]
+    (block,) = re.findall(r"^  publishers = \{\n(.*?)^  \}$", stack, re.MULTILINE | re.DOTALL)
+    publishers = {name: json.loads(types) for name, types in re.findall(r"^ +(\w+) += (\[.*\])$", block, re.MULTILINE)}
+    assert publishers == {name: list(types) for name, types in PUBLISHERS.items()}
+    # The indexer's results rule takes every detail type a producer may publish.
+    assert set().union(*PUBLISHERS.values()) == DOMAIN_DETAIL_TYPES
+
+
 def test_handlers_and_artifacts_follow_the_contract() -> None:
     stack = (ROOT / "main.tf").read_text()
     assert 'handler       = "${each.key}.app.handler"' in stack

@@ -87,6 +87,16 @@ run "queue_mode_defaults" {
     error_message = "Only X-Ray statements may use a wildcard resource."
   }
   assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "SendToOwnDlq"
+    ]) == { Sid = "SendToOwnDlq", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = [aws_sqs_queue.dlq.arn] }
+    error_message = "The function may only send to its own DLQ (no reads: the code never calls them)."
+  }
+  assert {
+    condition     = toset(jsondecode(aws_iam_role_policy.consume_buffer[0].policy).Statement[0].Action) == toset(["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"])
+    error_message = "The event source mapping gets exactly what it calls on the buffer."
+  }
+  assert {
     condition     = aws_cloudwatch_metric_alarm.dlq_depth[0].threshold == 0 && aws_cloudwatch_metric_alarm.dlq_depth[0].comparison_operator == "GreaterThanThreshold"
     error_message = "The DLQ alarm fires on the first message."
   }
@@ -184,6 +194,12 @@ run "async_mode" {
     condition     = contains(keys(aws_cloudwatch_metric_alarm.lambda), "destination_delivery_failures") && length(aws_cloudwatch_metric_alarm.oldest_message_age) == 0
     error_message = "Async mode alarms on destination delivery failures, not on a buffer."
   }
+  assert {
+    condition = length(aws_iam_role_policy.consume_buffer) == 0 && one([
+      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Action if s.Sid == "SendToOwnDlq"
+    ]) == ["sqs:SendMessage"]
+    error_message = "Async mode: no buffer permission; SendMessage on the DLQ is all the on-failure destination needs."
+  }
 }
 
 run "snap_start_publishes_an_alias" {
@@ -236,6 +252,14 @@ run "invalid_inputs_fail_validation" {
     queue        = { maximum_concurrency = 1 }
   }
   expect_failures = [var.architecture, var.memory_size, var.queue]
+}
+
+run "a_single_delivery_is_rejected" {
+  command = plan
+  variables {
+    queue = { max_receive_count = 1 }
+  }
+  expect_failures = [var.queue]
 }
 
 run "alarms_can_be_turned_off" {
