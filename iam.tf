@@ -39,17 +39,17 @@ locals {
     search_indexer = [
       # Item reads and writes of the index table: no queries, no indexes (the handler never uses them).
       { sid = "SearchIndexItems", actions = ["dynamodb:GetItem", "dynamodb:PutItem"], resources = [aws_dynamodb_table.search_index.arn] },
-      # HeadObject of an upload: which version S3 serves after a permanent delete.
-      { sid = "HeadUploads", actions = ["s3:GetObject"], resources = [local.upload_objects] },
       {
-        # Every version of a dead upload's outputs is found by listing its output folder...
-        sid       = "ListOutputVersions"
+        # Listing an upload's versions says which one S3 serves after a permanent delete (HeadObject would need
+        # the whole bucket's s3:ListBucket to tell a missing key, 404, from a forbidden one, 403); every version
+        # of a dead upload's outputs is found by listing its output folder...
+        sid       = "ListVersions"
         actions   = ["s3:ListBucketVersions"]
         resources = [local.bucket_arn]
         conditions = [{
           test     = "StringLike"
           variable = "s3:prefix"
-          values   = [for prefix in values(local.output_prefixes) : "${prefix}*"]
+          values   = concat(["${var.upload_prefix}*"], [for prefix in values(local.output_prefixes) : "${prefix}*"])
         }]
       },
       {

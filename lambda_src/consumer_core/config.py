@@ -11,6 +11,13 @@ if TYPE_CHECKING:
     from consumer_core.imaging.limits import ImageLimits
 
 
+# Defaults of the settings every part shares (Terraform's variable defaults are the same; a test keeps them equal).
+DEFAULT_UPLOAD_PREFIX = "uploads/"
+DEFAULT_THUMBNAIL_PREFIX = "thumbnails/"
+DEFAULT_METADATA_PREFIX = "metadata/"
+DEFAULT_MAX_OBJECT_BYTES = 50 * 1024 * 1024
+
+
 def env_int(name: str, default: int, *, minimum: int = 1) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
@@ -57,7 +64,7 @@ def core_settings() -> CoreSettings:
         idempotency_ttl_seconds=env_int("IDEMPOTENCY_TTL_SECONDS", 86400, minimum=60),
         dlq_url=os.environ["DLQ_URL"],
         results_bus_name=os.environ.get("RESULTS_BUS_NAME", "").strip(),
-        max_object_bytes=env_int("MAX_OBJECT_BYTES", 50 * 1024 * 1024),
+        max_object_bytes=env_int("MAX_OBJECT_BYTES", DEFAULT_MAX_OBJECT_BYTES),
         max_receive_count=env_int("MAX_RECEIVE_COUNT", 5),
     )
 
@@ -75,7 +82,7 @@ def image_limits() -> ImageLimits:
 
 
 def upload_prefix() -> str:
-    return os.environ.get("UPLOAD_PREFIX", "uploads/")
+    return os.environ.get("UPLOAD_PREFIX", DEFAULT_UPLOAD_PREFIX)
 
 
 def output_prefix(name: str, default: str) -> str:

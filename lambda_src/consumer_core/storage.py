@@ -14,7 +14,7 @@ IAM_ACTIONS: dict[str, frozenset[str]] = {
     "get_object_bytes": frozenset({"s3:GetObject", "s3:GetObjectVersion"}),
     "put_object": frozenset({"s3:PutObject"}),
     "delete_every_version": frozenset({"s3:ListBucketVersions", "s3:DeleteObjectVersion"}),
-    "head_current": frozenset({"s3:GetObject"}),
+    "current_version": frozenset({"s3:ListBucketVersions"}),
 }
 
 
@@ -74,13 +74,16 @@ def delete_every_version(bucket: str, keys: Iterable[str]) -> set[str]:
     return wanted
 
 
-def head_current(bucket: str, key: str) -> dict[str, Any] | None:
-    """What S3 serves for `key` now (HeadObject), or None when nothing is (no version, or a delete marker)."""
-    from consumer_core.errors import client_error_code
-
-    try:
-        return dict(client("s3").head_object(Bucket=bucket, Key=key))
-    except Exception as exc:
-        if client_error_code(exc) in {"404", "NoSuchKey", "NotFound", "405", "MethodNotAllowed"}:
-            return None
-        raise
+def current_version(bucket: str, key: str) -> dict[str, Any] | None:
+    """The version S3 serves for `key` now ({VersionId, ETag, Size, LastModified}), or None when nothing is (no
+    version left, or a delete marker on top). Read by listing the key's versions: HeadObject would answer 403, not
+    404, for a missing key without the whole bucket's s3:ListBucket."""
+    paginator = client("s3").get_paginator("list_object_versions")
+    for page in paginator.paginate(Bucket=bucket, Prefix=key):
+        for marker in page.get("DeleteMarkers", []):
+            if marker["Key"] == key and marker.get("IsLatest"):
+                return None
+        for version in page.get("Versions", []):
+            if version["Key"] == key and version.get("IsLatest"):
+                return dict(version)
+    return None

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
-from consumer_core.config import env_int, image_limits, output_prefix
+from consumer_core.config import DEFAULT_THUMBNAIL_PREFIX, env_int, image_limits, output_prefix
 from image_resizer.spec import DEFAULT_SIZES, OUTPUT_FORMATS, ThumbnailSpec, parse_sizes
 
 
@@ -31,7 +31,7 @@ def resizer_settings() -> ResizerSettings:
     if quality > 100:
         raise ValueError(f"THUMBNAIL_QUALITY must be 1..100, got {quality}")
     return ResizerSettings(
-        thumbnail_prefix=output_prefix("THUMBNAIL_PREFIX", "thumbnails/"),
+        thumbnail_prefix=output_prefix("THUMBNAIL_PREFIX", DEFAULT_THUMBNAIL_PREFIX),
         spec=ThumbnailSpec(sizes=sizes, format=output_format, quality=quality, limits=image_limits()),
         cache_control=os.environ.get("THUMBNAIL_CACHE_CONTROL", "public, max-age=31536000, immutable"),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from consumer_core.config import env_bool, output_prefix
+from consumer_core.config import DEFAULT_METADATA_PREFIX, env_bool, output_prefix
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class ExtractorSettings:
 @lru_cache(maxsize=1)
 def extractor_settings() -> ExtractorSettings:
     return ExtractorSettings(
-        metadata_prefix=output_prefix("METADATA_PREFIX", "metadata/"),
+        metadata_prefix=output_prefix("METADATA_PREFIX", DEFAULT_METADATA_PREFIX),
         # Off by default: an avatar's coordinates are where somebody lives.
         include_gps_coordinates=env_bool("INCLUDE_GPS_COORDINATES", False),
     )

@@ -4,7 +4,7 @@ from consumer_core import storage
 from consumer_core.permissions import actions
 from search_indexer import index
 
-# The index table; HeadObject on uploads (the read-back); every version of dead outputs deleted.
+# The index table; the versions of an upload (the read-back); every version of dead outputs deleted.
 IAM_ACTIONS = actions(
-    index.IAM_ACTIONS, storage.IAM_ACTIONS["head_current"], storage.IAM_ACTIONS["delete_every_version"]
+    index.IAM_ACTIONS, storage.IAM_ACTIONS["current_version"], storage.IAM_ACTIONS["delete_every_version"]
 )

@@ -40,14 +40,14 @@ def index_event(event: IndexEvent) -> dict[str, Any]:
 
 def read_back(event: IndexEvent) -> Served:
     """What S3 serves for the event's key now: after a permanent delete of one version, an older one may be."""
-    head = storage.head_current(event.bucket, event.key)
-    if head is None:
+    current = storage.current_version(event.bucket, event.key)
+    if current is None:
         return Served(exists=False)
-    modified: Any = head.get("LastModified")
+    modified: Any = current.get("LastModified")
     return Served(
         exists=True,
-        version_id=head.get("VersionId") if head.get("VersionId") not in (None, "null") else None,
-        etag=str(head.get("ETag", "")).strip('"') or None,
-        size=head.get("ContentLength"),
+        version_id=current.get("VersionId") if current.get("VersionId") not in (None, "null") else None,
+        etag=str(current.get("ETag", "")).strip('"') or None,
+        size=current.get("Size"),
         last_modified=modified.strftime("%Y-%m-%dT%H:%M:%SZ") if hasattr(modified, "strftime") else None,
     )

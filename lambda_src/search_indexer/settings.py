@@ -26,7 +26,8 @@ class IndexerSettings:
 @lru_cache(maxsize=1)
 def output_prefixes() -> OutputPrefixes:
     return OutputPrefixes(
-        output_prefix("THUMBNAIL_PREFIX", "thumbnails/"), output_prefix("METADATA_PREFIX", "metadata/")
+        output_prefix("THUMBNAIL_PREFIX", DEFAULT_THUMBNAIL_PREFIX),
+        output_prefix("METADATA_PREFIX", DEFAULT_METADATA_PREFIX),
     )
 
 

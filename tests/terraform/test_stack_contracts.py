@@ -132,3 +132,29 @@ def test_search_index_table_matches_the_indexer_schema() -> None:
     assert {"AttributeName": _unquote(ttl["attribute_name"]), "Enabled": ttl["enabled"] == "true"} == TABLE_SCHEMA[
         "TimeToLiveSpecification"
     ]
+
+
+def test_variable_defaults_are_the_python_defaults() -> None:
+    """Facts with a home in Python and a default in Terraform: one value, kept equal here."""
+    from consumer_core import config
+    from consumer_core.imaging.limits import DEFAULT_LIMITS
+    from image_resizer.spec import DEFAULT_SIZES, OUTPUT_FORMATS, ThumbnailSpec
+    from tools.terraform.hcl_scan import scan
+
+    variables = {b.name: b for b in scan((ROOT / "variables.tf").read_text()) if b.kind == "variable"}
+
+    def default(name: str) -> object:
+        return json.loads(variables[name].attributes["default"])
+
+    assert default("thumbnail_sizes") == list(DEFAULT_SIZES)
+    assert default("thumbnail_format") == ThumbnailSpec().format
+    formats = re.search(r"contains\((\[[^\]]*\]), var\.thumbnail_format\)", (ROOT / "variables.tf").read_text())
+    assert formats is not None and sorted(json.loads(formats.group(1))) == sorted(OUTPUT_FORMATS)
+    assert default("thumbnail_quality") == ThumbnailSpec().quality
+    assert default("max_image_pixels") == DEFAULT_LIMITS.max_pixels
+    assert default("image_cpu_budget_ms") == DEFAULT_LIMITS.cpu_budget_s * 1000
+    assert default("image_memory_budget_mb") == DEFAULT_LIMITS.memory_budget_bytes // 2**20
+    assert default("max_object_bytes") == config.DEFAULT_MAX_OBJECT_BYTES
+    assert default("upload_prefix") == config.DEFAULT_UPLOAD_PREFIX
+    assert default("thumbnail_prefix") == config.DEFAULT_THUMBNAIL_PREFIX
+    assert default("metadata_prefix") == config.DEFAULT_METADATA_PREFIX
