@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
-from consumer_core.config import output_prefix
+from consumer_core.config import DEFAULT_METADATA_PREFIX, DEFAULT_THUMBNAIL_PREFIX, output_prefix
 
 
 @dataclass(frozen=True)
