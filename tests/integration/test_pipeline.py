@@ -197,6 +197,56 @@ def test_deletion_cleans_up(session: Session) -> None:
     assert after["thumbnails"] == [] and after["metadata"] == {}
 
 
+def test_a_forged_result_changes_nothing_and_deletes_nothing(session: Session) -> None:
+    """A `Thumbnails Generated` naming another upload's thumbnails, put on the results bus (on AWS only the
+    producer roles may: the bus policy; the emulator does not enforce it), is refused as `forged_event`; deleting
+    the forger's upload then leaves the victim's thumbnails in place."""
+    victim = put(session, "uploads/victim/private.jpg", jpeg((10, 120, 10)))
+    forger = put(session, "uploads/mallory/mine.jpg", jpeg((120, 10, 10)))
+    report = settle_and_collect(session, [victim, forger])
+    victim_thumbnails = sorted(t["key"] for t in by_key(report)[victim.key]["thumbnails"])
+    assert len(victim_thumbnails) == 4
+    forged = {
+        "object": {
+            "bucket": forger.bucket,
+            "key": forger.key,
+            "version_id": forger.version_id,
+            "etag": forger.etag,
+            "size": 1,
+            "sequencer": "FF" * 16,
+            "event_time": "2026-11-30T12:00:00Z",
+        },
+        "thumbnails": [
+            {"key": key, "size": 64, "width": 64, "height": 48, "format": "webp", "bytes": 1}
+            for key in victim_thumbnails
+        ],
+        "source": {"width": 64, "height": 48, "format": "JPEG"},
+        "schema_version": "1.0",
+    }
+    events = aws_client("events", session.endpoint, session.region)
+    entry = {
+        "Source": "image-pipeline",
+        "DetailType": "Thumbnails Generated",
+        "Detail": json.dumps(forged),
+        "EventBusName": session.outputs["reference"]["results_bus_name"],
+    }
+    assert events.put_events(Entries=[entry])["FailedEntryCount"] == 0
+    assert session.settle(timeout_s=60)
+    refused = [e for e in report_dlq(session) if e["key"] == forger.key and e["consumer"] == "search_indexer"]
+    assert [e["reason"] for e in refused] == ["forged_event"]
+
+    aws_client("s3", session.endpoint, session.region).delete_object(Bucket=forger.bucket, Key=forger.key)
+    after = settle_and_collect(session, [victim, forger])
+    assert sorted(t["key"] for t in by_key(after)[victim.key]["thumbnails"]) == victim_thumbnails
+    assert by_key(after)[forger.key]["thumbnails"] == [] and by_key(after)[forger.key]["index"] == {}
+
+
+def report_dlq(session: Session) -> list[dict[str, Any]]:
+    from tools.emulator.results import read_dlqs
+
+    return [entry.__dict__ for entry in read_dlqs(session.endpoint, session.region, session.consumers())]
+
+
 def test_burst_with_injected_transient_faults_loses_nothing(session: Session) -> None:
     if session.server is None or session.runner is None:
         pytest.skip("fault injection is a hook of the embedded emulator")

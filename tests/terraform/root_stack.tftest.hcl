@@ -189,8 +189,8 @@ run "environment_and_iam_follow_the_contracts" {
   assert {
     condition = toset(flatten([
       for s in jsondecode(module.consumer["search_indexer"].role_policy_json).Statement : s.Action if s.Sid != "WriteOwnLogs" && s.Sid != "SendToOwnDlq" && s.Sid != "WriteTraces"
-    ])) == toset(["dynamodb:GetItem", "dynamodb:PutItem", "s3:GetObject", "s3:ListBucketVersions", "s3:DeleteObjectVersion"])
-    error_message = "The indexer: index items, HeadObject of uploads, list and delete output versions; nothing else."
+    ])) == toset(["dynamodb:GetItem", "dynamodb:PutItem", "s3:ListBucketVersions", "s3:DeleteObjectVersion"])
+    error_message = "The indexer: index items, list versions, delete output versions; nothing else (it reads no object)."
   }
   assert {
     condition = one([
@@ -201,8 +201,8 @@ run "environment_and_iam_follow_the_contracts" {
   assert {
     condition = one([
       for s in jsondecode(module.consumer["search_indexer"].role_policy_json).Statement : s if contains(s.Action, "s3:ListBucketVersions")
-    ]).Condition == { StringLike = { "s3:prefix" = ["thumbnails/*", "metadata/*"] } }
-    error_message = "The indexer lists versions under the output prefixes only."
+    ]).Condition == { StringLike = { "s3:prefix" = ["uploads/*", "thumbnails/*", "metadata/*"] } }
+    error_message = "The indexer lists versions of uploads (the read-back) and outputs (cleanup) only."
   }
   assert {
     condition = alltrue([
