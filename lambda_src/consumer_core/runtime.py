@@ -15,10 +15,15 @@ Nothing is dropped silently, and a batch never pays for one bad record:
   `out_of_memory`, while its batch-mates, which never started or finished, are processed;
 - a record that fails transiently on its last allowed delivery goes to the DLQ with `retries_exhausted` and the
   last error, rather than being redriven by SQS without a reason.
+Waits are not paid one by one: the domain events a batch's results carry (`events`, see consumer_core.results)
+are published together at the end of the batch (a record whose events are refused is retried, and its replayed
+result carries them again), and the consumer's `prefetch` hook starts a record's I/O (the download of its upload)
+before the record is claimed, and the next record's before this one is processed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import json
@@ -27,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from consumer_core import results
 from consumer_core.config import core_settings
 from consumer_core.errors import PermanentError, TransientError, classify
 from consumer_core.events import parse_s3_event
@@ -45,6 +51,7 @@ class ConsumerEvent(Protocol):
 
 EventT = TypeVar("EventT", bound=ConsumerEvent)
 RejectionHook = Callable[[Any, PermanentError], None]
+PrefetchHook = Callable[[Any], None]
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,7 @@ class Outcome:
     status: str  # "processed" | "duplicate" | "rejected"
     identity: str | None = None
     reason: str | None = None
+    events: tuple[dict[str, Any], ...] = ()  # domain events to publish for this record (fresh or replayed result)
 
     def as_dict(self) -> dict[str, Any]:
         return {"status": self.status, "identity": self.identity, "reason": self.reason}
@@ -76,8 +84,10 @@ class ConsumerHandler(Generic[EventT]):
 
     `parse` turns an EventBridge event into the consumer's model (PermanentError for what it does not take);
     `process` does the work and returns a JSON-able dict; `on_rejected(model or None, error)` is called for every
-    permanent failure before the event goes to the DLQ (e.g. to announce it); `record_time_budget_s` is the time
-    one record may need, checked before starting each record of a batch but the first.
+    permanent failure before the event goes to the DLQ (e.g. to announce it); `prefetch(model)` is called with a
+    record's model before it is claimed and with the next record's before it is processed (e.g. to start their
+    downloads), then with None once the invocation's records are done;
+    `record_time_budget_s` is the time one record may need, checked before starting each record but the first.
     """
 
     def __init__(
@@ -87,12 +97,14 @@ class ConsumerHandler(Generic[EventT]):
         process: Callable[[EventT], dict[str, Any]],
         parse: Callable[[Any], EventT] = parse_s3_event,  # type: ignore[assignment]  # the default model is S3
         on_rejected: RejectionHook | None = None,
+        prefetch: PrefetchHook | None = None,
         record_time_budget_s: float = 10.0,
     ) -> None:
         self.consumer = consumer
         self.process = process
         self.parse = parse
         self.on_rejected = on_rejected
+        self.prefetch = prefetch
         self.record_time_budget_s = record_time_budget_s
 
     def __call__(self, event: Any, context: Any) -> Any:
@@ -120,22 +132,78 @@ class _Runtime(Generic[EventT]):
         self.idempotency.register_lambda_context(context)
         with self.watchdog.watching(context):
             if not is_sqs_batch(event):
-                return self.handle(event, Delivery()).as_dict()
-            from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+                self._prefetch(event)
+                try:
+                    outcome = self.handle(event, Delivery())
+                finally:
+                    self._prefetch_done()
+                failed = results.publish_batch(list(outcome.events))
+                if failed:
+                    raise TransientError(f"domain events not published: {failed[0][1]}")
+                return outcome.as_dict()
+            return self._dispatch_batch(event, context)
 
-            position = itertools.count()
+    def _dispatch_batch(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 
-            def record_handler(record: Any) -> dict[str, Any]:
-                return self._handle_record(record, context, first=next(position) == 0)
+        raw = event["Records"]
+        position = itertools.count()
+        # Each distinct event once (a duplicate in the same batch replays the same events), with the message ids
+        # of the records that carry it: a refused event fails each of them.
+        outbox: dict[str, tuple[dict[str, Any], list[str]]] = {}
 
-            return process_partial_response(
-                event=event,
-                record_handler=record_handler,
-                processor=BatchProcessor(event_type=EventType.SQS),
-                context=context,
-            )
+        def record_handler(record: Any) -> dict[str, Any]:
+            index = next(position)
+            if index == 0:
+                self._prefetch_record(raw[0])
+            if index + 1 < len(raw):
+                self._prefetch_record(raw[index + 1])
+            outcome = self._handle_record(record, context, first=index == 0)
+            for item in outcome.events:
+                outbox.setdefault(json.dumps(item, sort_keys=True), (item, []))[1].append(record.message_id)
+            return outcome.as_dict()
 
-    def _handle_record(self, record: Any, context: Any, *, first: bool) -> dict[str, Any]:
+        processor = BatchProcessor(event_type=EventType.SQS)
+        try:
+            with processor(raw, record_handler, context):
+                processor.process()
+        finally:
+            self._prefetch_done()
+        response: dict[str, Any] = dict(processor.response())
+        pending = list(outbox.values())
+        failed = {
+            message_id
+            for index, _ in results.publish_batch([item for item, _ in pending])
+            for message_id in pending[index][1]
+        }
+        if failed:
+            metrics.add_metric(name="EventsNotPublished", unit="Count", value=len(failed))
+            logger.warning("domain events not published; their records will be retried", records=len(failed))
+            listed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
+            response["batchItemFailures"] = [
+                *response["batchItemFailures"],
+                *({"itemIdentifier": message_id} for message_id in sorted(failed - listed)),
+            ]
+        return response
+
+    def _prefetch_record(self, raw_record: dict[str, Any]) -> None:
+        with contextlib.suppress(ValueError):
+            self._prefetch(json.loads(raw_record.get("body") or ""))
+
+    def _prefetch(self, event: Any) -> None:
+        """Hand an event's model to the consumer's prefetch hook; an event that does not parse is skipped (its own
+        turn reports it)."""
+        if self.handler.prefetch is None:
+            return
+        # Only an optimisation: whatever fails here is met again, and reported, when the record's turn comes.
+        with contextlib.suppress(Exception):
+            self.handler.prefetch(self.handler.parse(event))
+
+    def _prefetch_done(self) -> None:
+        if self.handler.prefetch is not None:
+            self.handler.prefetch(None)
+
+    def _handle_record(self, record: Any, context: Any, *, first: bool) -> Outcome:
         receive_count = int(record.attributes.approximate_receive_count or 1)
         delivery = Delivery(record.body, receive_count, receive_count >= core_settings().max_receive_count)
         remaining_s = context.get_remaining_time_in_millis() / 1000 if context is not None else float("inf")
@@ -152,8 +220,8 @@ class _Runtime(Generic[EventT]):
         if not isinstance(event, dict):
             # Not JSON at all: keep it in the DLQ as it came.
             self._reject(PermanentError("invalid_event", "SQS message body is not a JSON object"), record.body, None)
-            return Outcome("rejected", reason="invalid_event").as_dict()
-        return self.handle(event, delivery).as_dict()
+            return Outcome("rejected", reason="invalid_event")
+        return self.handle(event, delivery)
 
     # -- one event -------------------------------------------------------------------------------------
     def handle(self, event: Any, delivery: Delivery) -> Outcome:
@@ -185,9 +253,9 @@ class _Runtime(Generic[EventT]):
         if isinstance(result, Replayed):
             metrics.add_metric(name="Duplicates", unit="Count", value=1)
             logger.info("duplicate event, result replayed from the idempotency store")
-            return Outcome("duplicate", model.identity)
+            return Outcome("duplicate", model.identity, events=tuple(result.result.get("events", ())))
         self._report_success(result, started)
-        return Outcome("processed", model.identity)
+        return Outcome("processed", model.identity, events=tuple(result.get("events", ())))
 
     def _run(self, request: dict[str, Any], model: EventT) -> dict[str, Any]:
         return self.handler.process(model)

@@ -13,6 +13,7 @@ from consumer_core.errors import PermanentError
 IAM_ACTIONS: dict[str, frozenset[str]] = {
     "get_object_bytes": frozenset({"s3:GetObject", "s3:GetObjectVersion"}),
     "put_object": frozenset({"s3:PutObject"}),
+    "put_objects": frozenset({"s3:PutObject"}),
     "delete_every_version": frozenset({"s3:ListBucketVersions", "s3:DeleteObjectVersion"}),
     "current_version": frozenset({"s3:ListBucketVersions"}),
 }
@@ -50,18 +51,36 @@ def put_object(bucket: str, key: str, body: bytes, content_type: str, cache_cont
     client("s3").put_object(**params)
 
 
+def put_objects(bucket: str, objects: list[tuple[str, bytes, str]], cache_control: str | None = None) -> None:
+    """Upload (key, body, content type) triples at the same time: one wait for all of them, not one each."""
+    from consumer_core import concurrency
+
+    concurrency.run_all(
+        lambda key, body, content_type: put_object(bucket, key, body, content_type, cache_control),
+        [(key, body, content_type) for key, body, content_type in objects],
+    )
+
+
 def delete_every_version(bucket: str, keys: Iterable[str]) -> set[str]:
     """Delete every version (and delete marker) of each key, so nothing of it stays readable; returns the keys.
-    Versions are found by listing each key's folder (derived keys of one upload version share one), 1,000 per
-    DeleteObjects request. Keys that no longer exist count as deleted."""
+    Versions are found by listing each key's folder (derived keys of one upload version share one; the folders at
+    the same time), 1,000 per DeleteObjects request. Keys that no longer exist count as deleted."""
+    from consumer_core import concurrency
+
     wanted = set(keys)
     s3 = client("s3")
-    targets: list[dict[str, str]] = []
-    for folder in sorted({key.rpartition("/")[0] + "/" for key in wanted}):
+
+    def versions_in(folder: str) -> list[dict[str, str]]:
+        found = []
         for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=folder):
             for entry in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
                 if entry["Key"] in wanted:
-                    targets.append({"Key": entry["Key"], "VersionId": entry["VersionId"]})
+                    found.append({"Key": entry["Key"], "VersionId": entry["VersionId"]})
+        return found
+
+    # The folders (thumbnails, metadata) are listed at the same time: one wait, not one each.
+    folders = sorted({key.rpartition("/")[0] + "/" for key in wanted})
+    targets = [entry for found in concurrency.run_all(versions_in, [(f,) for f in folders]) for entry in found]
     for start in range(0, len(targets), 1000):
         chunk = targets[start : start + 1000]
         response = s3.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})

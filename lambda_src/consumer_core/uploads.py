@@ -1,11 +1,27 @@
-"""Reading the upload an S3 event names: the prologue every consumer that reads image bytes shares."""
+"""Reading the upload an S3 event names: the prologue every consumer that reads image bytes shares, and the
+prefetch that lets downloads overlap other work.
+
+The runtime calls `prefetch(model)` with a record's model before the record is claimed (so its download overlaps
+the idempotency write) and with the next record's before the record is processed (so the next download overlaps
+this record's work); then `prefetch(None)` once the batch is done. An upload of at most PREFETCH_MAX_BYTES is
+downloaded in the background and `read_upload` takes it instead of waiting for its own GET. One upload at most is
+held beside the one being processed (the memory budget counts it: docs/threat-model.md); a prefetch that fails is
+not used: the record reads its upload itself and gets the usual verdict.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from consumer_core import storage
+from consumer_core.concurrency import Ahead
 from consumer_core.config import core_settings
 from consumer_core.errors import PermanentError
 from consumer_core.events import S3ObjectEvent
+
+PREFETCH_MAX_BYTES = 8 * 1024 * 1024
+
+_downloads: Ahead[bytes] = Ahead(slots=2)
 
 
 def read_upload(event: S3ObjectEvent, consumer: str) -> bytes:
@@ -17,7 +33,26 @@ def read_upload(event: S3ObjectEvent, consumer: str) -> bytes:
     if event.size is not None and event.size > limit:
         # Checked before downloading: a huge upload costs nothing but this event.
         raise PermanentError("object_too_large", f"object has {event.size} bytes, limit is {limit}")
+    ahead = _downloads.take(event.identity)
+    return ahead if ahead is not None else _download(event)
+
+
+def prefetch(model: Any) -> None:
+    """Start downloading the upload of an `Object Created` event about to be processed (small ones only); None
+    drops whatever is held."""
+    if model is None:
+        _downloads.clear()
+        return
+    if not isinstance(model, S3ObjectEvent) or not model.is_created:
+        return
+    if model.size is None or model.size > min(PREFETCH_MAX_BYTES, core_settings().max_object_bytes):
+        return
+    _downloads.start(model.identity, _download, model)
+
+
+def _download(event: S3ObjectEvent) -> bytes:
+    limit = core_settings().max_object_bytes
     return storage.get_object_bytes(event.bucket, event.key, event.version_id, limit, event.etag)
 
 
-__all__ = ["read_upload"]
+__all__ = ["PREFETCH_MAX_BYTES", "prefetch", "read_upload"]

@@ -4,4 +4,4 @@ from consumer_core import results, storage
 from consumer_core.permissions import actions
 
 # Read the upload, write its outputs, announce results and rejections.
-IAM_ACTIONS = actions(storage.IAM_ACTIONS["get_object_bytes"], storage.IAM_ACTIONS["put_object"], results.IAM_ACTIONS)
+IAM_ACTIONS = actions(storage.IAM_ACTIONS["get_object_bytes"], storage.IAM_ACTIONS["put_objects"], results.IAM_ACTIONS)

@@ -22,21 +22,28 @@ def make_and_store_thumbnails(event: S3ObjectEvent) -> dict[str, Any]:
     settings = resizer_settings()
     rendered = render(data, settings.spec)
     extension = settings.spec.output.extension
-    written = []
-    for thumb in rendered.thumbnails:
-        key = derived_key(settings.thumbnail_prefix, event.key, event.version_or_etag, f"{thumb.size}.{extension}")
-        storage.put_object(event.bucket, key, thumb.body, thumb.content_type, settings.cache_control)
-        written.append(
-            {
-                "key": key,
-                "size": thumb.size,
-                "width": thumb.width,
-                "height": thumb.height,
-                "format": thumb.format,
-                "bytes": len(thumb.body),
-            }
-        )
-    results.publish(
+    keys = [
+        derived_key(settings.thumbnail_prefix, event.key, event.version_or_etag, f"{thumb.size}.{extension}")
+        for thumb in rendered.thumbnails
+    ]
+    # All sizes at once: one wait for the uploads, not one each.
+    storage.put_objects(
+        event.bucket,
+        [(key, thumb.body, thumb.content_type) for key, thumb in zip(keys, rendered.thumbnails, strict=True)],
+        settings.cache_control,
+    )
+    written = [
+        {
+            "key": key,
+            "size": thumb.size,
+            "width": thumb.width,
+            "height": thumb.height,
+            "format": thumb.format,
+            "bytes": len(thumb.body),
+        }
+        for key, thumb in zip(keys, rendered.thumbnails, strict=True)
+    ]
+    announced = results.event(
         THUMBNAILS_GENERATED, {"object": event.object_ref(), "thumbnails": written, "source": asdict(rendered.source)}
     )
-    return {"status": "processed", "source_bytes": len(data), "thumbnails": written}
+    return {"status": "processed", "source_bytes": len(data), "thumbnails": written, "events": [announced]}

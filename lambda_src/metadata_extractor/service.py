@@ -28,5 +28,7 @@ def extract_and_store_metadata(event: S3ObjectEvent) -> dict[str, Any]:
     body = json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
     storage.put_object(event.bucket, key, body, "application/json", "no-cache")
     summary = summarise(metadata)
-    results.publish(METADATA_EXTRACTED, {"object": event.object_ref(), "metadata_key": key, "metadata": summary})
-    return {"status": "processed", "source_bytes": len(data), "metadata_key": key, "metadata": summary}
+    announced = results.event(
+        METADATA_EXTRACTED, {"object": event.object_ref(), "metadata_key": key, "metadata": summary}
+    )
+    return {"status": "processed", "source_bytes": len(data), "metadata_key": key, "events": [announced]}

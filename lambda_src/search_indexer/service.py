@@ -1,5 +1,6 @@
 """search_indexer's AWS side: read back what S3 serves when a version is deleted, apply the event to the index,
-then delete every version of the outputs of dead versions and forget them."""
+then delete every version of the outputs of dead versions and forget them. The read-back is started before the
+event is claimed (the runtime's prefetch hook), so its wait overlaps the idempotency write."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from typing import Any
 
 from consumer_core import storage
 from consumer_core.clients import resource_table
+from consumer_core.concurrency import Ahead
 from consumer_core.observability import logger, metrics
 from search_indexer.events import IndexEvent
 from search_indexer.settings import indexer_settings
 from search_indexer.state import Served
+
+_read_backs: Ahead[Served] = Ahead(slots=2)
 
 
 def index_event(event: IndexEvent) -> dict[str, Any]:
@@ -18,7 +22,7 @@ def index_event(event: IndexEvent) -> dict[str, Any]:
 
     settings = indexer_settings()
     table = resource_table(settings.table)
-    served = read_back(event) if event.is_version_delete else None
+    served = (_read_backs.take(event.identity) or read_back(event)) if event.is_version_delete else None
     outcome = apply_event(table, event, served=served)
     pending = set(outcome.pending_deletes)
     # Only derived outputs may ever be deleted by the indexer (IAM says the same): never an upload. Events are
@@ -36,6 +40,15 @@ def index_event(event: IndexEvent) -> dict[str, Any]:
         metrics.add_metric(name="StaleEvents", unit="Count", value=1)
         logger.info("event changed nothing: the index already holds it or a newer state")
     return {"status": outcome.action, "pk": outcome.pk, "live": outcome.live, "outputs_deleted": len(deletable)}
+
+
+def prefetch(event: IndexEvent | None) -> None:
+    """Start the read-back a version delete needs (the runtime calls this before claiming the event); None drops
+    what is held."""
+    if event is None:
+        _read_backs.clear()
+    elif isinstance(event, IndexEvent) and event.is_version_delete:
+        _read_backs.start(event.identity, read_back, event)
 
 
 def read_back(event: IndexEvent) -> Served:
