@@ -21,7 +21,9 @@ def client(service: str) -> Any:
 
 
 @cache
-def resource_table(name: str) -> Any:
+def resource_table(name: str, thread: int | None = None) -> Any:
+    """A DynamoDB Table resource. Resources are not thread-safe (boto3's guide): a worker thread passes its
+    `threading.get_ident()` and gets its own."""
     import boto3
 
     client("dynamodb")  # ensures tracing is set up before the resource's client exists

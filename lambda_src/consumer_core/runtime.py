@@ -17,8 +17,8 @@ Nothing is dropped silently, and a batch never pays for one bad record:
   last error, rather than being redriven by SQS without a reason.
 Waits are not paid one by one: the domain events a batch's results carry (`events`, see consumer_core.results)
 are published together at the end of the batch (a record whose events are refused is retried, and its replayed
-result carries them again), and the consumer's `prefetch` hook starts a record's I/O (the download of its upload)
-before the record is claimed, and the next record's before this one is processed.
+result carries them again), and the consumer's `prefetch` hook starts a record's reads (the download of its
+upload) before the record is claimed, and may start the next record's while this one is processed.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class ConsumerEvent(Protocol):
 
 EventT = TypeVar("EventT", bound=ConsumerEvent)
 RejectionHook = Callable[[Any, PermanentError], None]
-PrefetchHook = Callable[[Any], None]
+PrefetchHook = Callable[[Any, Any], None]
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,9 @@ class ConsumerHandler(Generic[EventT]):
 
     `parse` turns an EventBridge event into the consumer's model (PermanentError for what it does not take);
     `process` does the work and returns a JSON-able dict; `on_rejected(model or None, error)` is called for every
-    permanent failure before the event goes to the DLQ (e.g. to announce it); `prefetch(model)` is called with a
-    record's model before it is claimed and with the next record's before it is processed (e.g. to start their
-    downloads), then with None once the invocation's records are done;
+    permanent failure before the event goes to the DLQ (e.g. to announce it); `prefetch(model, upcoming)` is called
+    before each record is claimed, with its model and the next record's (None where there is none or it does not
+    parse), e.g. to start their downloads, and with (None, None) once the invocation's records are done;
     `record_time_budget_s` is the time one record may need, checked before starting each record but the first.
     """
 
@@ -132,7 +132,7 @@ class _Runtime(Generic[EventT]):
         self.idempotency.register_lambda_context(context)
         with self.watchdog.watching(context):
             if not is_sqs_batch(event):
-                self._prefetch(event)
+                self._prefetch(self._model(event), None)
                 try:
                     outcome = self.handle(event, Delivery())
                 finally:
@@ -154,10 +154,8 @@ class _Runtime(Generic[EventT]):
 
         def record_handler(record: Any) -> dict[str, Any]:
             index = next(position)
-            if index == 0:
-                self._prefetch_record(raw[0])
-            if index + 1 < len(raw):
-                self._prefetch_record(raw[index + 1])
+            upcoming = self._record_model(raw[index + 1]) if index + 1 < len(raw) else None
+            self._prefetch(self._record_model(raw[index]), upcoming)
             outcome = self._handle_record(record, context, first=index == 0)
             for item in outcome.events:
                 outbox.setdefault(json.dumps(item, sort_keys=True), (item, []))[1].append(record.message_id)
@@ -186,22 +184,33 @@ class _Runtime(Generic[EventT]):
             ]
         return response
 
-    def _prefetch_record(self, raw_record: dict[str, Any]) -> None:
-        with contextlib.suppress(ValueError):
-            self._prefetch(json.loads(raw_record.get("body") or ""))
-
-    def _prefetch(self, event: Any) -> None:
-        """Hand an event's model to the consumer's prefetch hook; an event that does not parse is skipped (its own
-        turn reports it)."""
+    def _record_model(self, raw_record: dict[str, Any]) -> Any:
         if self.handler.prefetch is None:
+            return None
+        try:
+            return self._model(json.loads(raw_record.get("body") or ""))
+        except ValueError:
+            return None
+
+    def _model(self, event: Any) -> Any:
+        """The event's model, or None when it does not parse (its own turn reports it)."""
+        if self.handler.prefetch is None:
+            return None
+        try:
+            return self.handler.parse(event)
+        except Exception:
+            return None
+
+    def _prefetch(self, model: Any, upcoming: Any) -> None:
+        if self.handler.prefetch is None or (model is None and upcoming is None):
             return
         # Only an optimisation: whatever fails here is met again, and reported, when the record's turn comes.
         with contextlib.suppress(Exception):
-            self.handler.prefetch(self.handler.parse(event))
+            self.handler.prefetch(model, upcoming)
 
     def _prefetch_done(self) -> None:
         if self.handler.prefetch is not None:
-            self.handler.prefetch(None)
+            self.handler.prefetch(None, None)
 
     def _handle_record(self, record: Any, context: Any, *, first: bool) -> Outcome:
         receive_count = int(record.attributes.approximate_receive_count or 1)

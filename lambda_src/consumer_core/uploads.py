@@ -1,9 +1,9 @@
 """Reading the upload an S3 event names: the prologue every consumer that reads image bytes shares, and the
 prefetch that lets downloads overlap other work.
 
-The runtime calls `prefetch(model)` with a record's model before the record is claimed (so its download overlaps
-the idempotency write) and with the next record's before the record is processed (so the next download overlaps
-this record's work); then `prefetch(None)` once the batch is done. An upload of at most PREFETCH_MAX_BYTES is
+The runtime calls `prefetch(model, upcoming)` before claiming each record: its download starts then (overlapping
+the idempotency write), and the next record's too (overlapping this record's work); `prefetch(None, None)` once
+the batch is done. An upload of at most PREFETCH_MAX_BYTES is
 downloaded in the background and `read_upload` takes it instead of waiting for its own GET. One upload at most is
 held beside the one being processed (the memory budget counts it: docs/threat-model.md); a prefetch that fails is
 not used: the record reads its upload itself and gets the usual verdict.
@@ -37,17 +37,18 @@ def read_upload(event: S3ObjectEvent, consumer: str) -> bytes:
     return ahead if ahead is not None else _download(event)
 
 
-def prefetch(model: Any) -> None:
-    """Start downloading the upload of an `Object Created` event about to be processed (small ones only); None
-    drops whatever is held."""
-    if model is None:
+def prefetch(model: Any, upcoming: Any) -> None:
+    """Start downloading the uploads of the record about to be claimed and of the next one (`Object Created`
+    events, small uploads only); (None, None) drops whatever is held."""
+    if model is None and upcoming is None:
         _downloads.clear()
         return
-    if not isinstance(model, S3ObjectEvent) or not model.is_created:
-        return
-    if model.size is None or model.size > min(PREFETCH_MAX_BYTES, core_settings().max_object_bytes):
-        return
-    _downloads.start(model.identity, _download, model)
+    for event in (model, upcoming):
+        if not isinstance(event, S3ObjectEvent) or not event.is_created:
+            continue
+        if event.size is None or event.size > min(PREFETCH_MAX_BYTES, core_settings().max_object_bytes):
+            continue
+        _downloads.start(event.identity, _download, event)
 
 
 def _download(event: S3ObjectEvent) -> bytes:

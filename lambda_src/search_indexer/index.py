@@ -1,6 +1,10 @@
 """Writes to the search index: one item per S3 key, read, changed by the pure state machine (state.py) and written
 back only if nobody wrote it in between (a revision number, compare-and-set), retried on contention.
 
+The first read may be made ahead (`read_item`, started before the event is claimed): a write based on it is still
+checked against its revision, and an early read that shows nothing to change is read again before that is
+concluded, so reading early changes no outcome.
+
 A write that would exceed DynamoDB's item size is a permanent `item_too_large`: retrying cannot shrink it. (The
 state keeps a bounded history, so this only happens to hostile metadata.)
 """
@@ -22,6 +26,8 @@ IAM_ACTIONS = frozenset({"dynamodb:GetItem", "dynamodb:PutItem"})  # on the sear
 ATTEMPTS = 5
 _KEYS = ("pk", "rev")
 
+ItemRead = tuple[dict[str, Any] | None, int]
+
 
 @dataclass(frozen=True)
 class IndexOutcome:
@@ -42,12 +48,17 @@ def apply_event(
     *,
     served: states.Served | None = None,
     tombstone_ttl_seconds: int = states.DEFAULT_TOMBSTONE_TTL_SECONDS,
+    read_ahead: ItemRead | None = None,
 ) -> IndexOutcome:
-    """Apply one event (`served`: what S3 serves now, read back after a permanent version delete)."""
+    """Apply one event (`served`: what S3 serves now, read back after a permanent version delete; `read_ahead`: the
+    item as `read_item` returned it a moment ago)."""
     ev = event if isinstance(event, IndexEvent) else parse_index_event(event)
     for _ in range(ATTEMPTS):
-        current, revision = _read(table, ev.pk)
+        early, read_ahead = read_ahead, None
+        current, revision = early if early is not None else read_item(table, ev.pk)
         transition = states.apply(current, ev, served=served, tombstone_ttl_seconds=tombstone_ttl_seconds)
+        if early is not None and not transition.changed:
+            continue  # "nothing to change" is concluded on a fresh read only
         new = transition.state
         outcome = IndexOutcome(
             "changed" if transition.changed else "unchanged",
@@ -64,7 +75,7 @@ def apply_event(
 def clear_pending(table: Any, pk: str, deleted: set[str]) -> None:
     """Forget pending deletes that have been carried out (compare-and-set like every write)."""
     for _ in range(ATTEMPTS):
-        current, revision = _read(table, pk)
+        current, revision = read_item(table, pk)
         if current is None:
             return
         remaining = [key for key in current.get("pending_deletes", ()) if key not in deleted]
@@ -79,7 +90,8 @@ def clear_pending(table: Any, pk: str, deleted: set[str]) -> None:
     raise TransientError(f"search index item {pk} kept changing under {ATTEMPTS} attempts")
 
 
-def _read(table: Any, pk: str) -> tuple[dict[str, Any] | None, int]:
+def read_item(table: Any, pk: str) -> ItemRead:
+    """The index item of `pk` (without its keys) and its revision; (None, 0) when there is none."""
     item = table.get_item(Key={"pk": pk}, ConsistentRead=True).get("Item")
     if item is None:
         return None, 0
@@ -107,4 +119,4 @@ def _write(table: Any, pk: str, new: dict[str, Any], revision: int) -> bool:
     return True
 
 
-__all__ = ["ATTEMPTS", "IndexOutcome", "apply_event", "clear_pending"]
+__all__ = ["ATTEMPTS", "IndexOutcome", "ItemRead", "apply_event", "clear_pending", "read_item"]

@@ -1,10 +1,12 @@
 """search_indexer's AWS side: read back what S3 serves when a version is deleted, apply the event to the index,
-then delete every version of the outputs of dead versions and forget them. The read-back is started before the
-event is claimed (the runtime's prefetch hook), so its wait overlaps the idempotency write."""
+then delete every version of the outputs of dead versions and forget them. The index item's first read and the
+read-back are started before the event is claimed (the runtime's prefetch hook), so their waits overlap the
+idempotency write (index.py explains why an early read changes no outcome)."""
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
 from consumer_core import storage
 from consumer_core.clients import resource_table
@@ -14,6 +16,10 @@ from search_indexer.events import IndexEvent
 from search_indexer.settings import indexer_settings
 from search_indexer.state import Served
 
+if TYPE_CHECKING:  # index.py imports botocore: not at handler import
+    from search_indexer.index import ItemRead
+
+_items: Ahead[ItemRead] = Ahead(slots=2)
 _read_backs: Ahead[Served] = Ahead(slots=2)
 
 
@@ -23,7 +29,7 @@ def index_event(event: IndexEvent) -> dict[str, Any]:
     settings = indexer_settings()
     table = resource_table(settings.table)
     served = (_read_backs.take(event.identity) or read_back(event)) if event.is_version_delete else None
-    outcome = apply_event(table, event, served=served)
+    outcome = apply_event(table, event, served=served, read_ahead=_items.take(event.identity))
     pending = set(outcome.pending_deletes)
     # Only derived outputs may ever be deleted by the indexer (IAM says the same): never an upload. Events are
     # checked for this when parsed (forged_event); this is the last line.
@@ -42,13 +48,25 @@ def index_event(event: IndexEvent) -> dict[str, Any]:
     return {"status": outcome.action, "pk": outcome.pk, "live": outcome.live, "outputs_deleted": len(deletable)}
 
 
-def prefetch(event: IndexEvent | None) -> None:
-    """Start the read-back a version delete needs (the runtime calls this before claiming the event); None drops
-    what is held."""
-    if event is None:
+def prefetch(event: Any, upcoming: Any) -> None:
+    """Start reading the event's index item, and the read-back a version delete needs (the runtime calls this
+    before claiming the event); (None, None) drops what is held. Nothing is read for the upcoming event: this
+    one may change the same item first."""
+    if event is None and upcoming is None:
+        _items.clear()
         _read_backs.clear()
-    elif isinstance(event, IndexEvent) and event.is_version_delete:
+        return
+    if not isinstance(event, IndexEvent):
+        return
+    _items.start(event.identity, _read_item, indexer_settings().table, event.pk)
+    if event.is_version_delete:
         _read_backs.start(event.identity, read_back, event)
+
+
+def _read_item(table_name: str, pk: str) -> ItemRead:
+    from search_indexer.index import read_item
+
+    return read_item(resource_table(table_name, thread=threading.get_ident()), pk)
 
 
 def read_back(event: IndexEvent) -> Served:

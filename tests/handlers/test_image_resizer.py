@@ -9,7 +9,7 @@ import boto3
 import pytest
 from PIL import Image
 
-from tests.support import s3_events
+from tools import s3_events
 from tools import testimages as images
 
 

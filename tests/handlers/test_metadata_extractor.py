@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.support import s3_events
+from tools import s3_events
 from tools import testimages as images
 
 

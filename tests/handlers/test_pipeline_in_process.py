@@ -14,8 +14,8 @@ import boto3
 import pytest
 
 from search_indexer.query import duplicates, get_image, images_of_owner
-from tests.support import s3_events
 from tests.support.schemas import validate_event
+from tools import s3_events
 from tools import testimages as images
 
 

@@ -12,7 +12,7 @@ from consumer_core.errors import PermanentError, TransientError
 from consumer_core.events import S3ObjectEvent
 from consumer_core.rejections import announce_rejections
 from consumer_core.runtime import ConsumerHandler
-from tests.support import s3_events
+from tools import s3_events
 
 
 class RecordingProcess:

@@ -21,8 +21,9 @@ from consumer_core.events import S3ObjectEvent, parse_s3_event
 from consumer_core.idempotency import NOTE_WINDOW_MS, ObjectIdempotency, Replayed
 from consumer_core.runtime import ConsumerHandler
 from consumer_core.watchdog import TIMEOUT_NOTE_MARGIN_S
-from tests.support import s3_events, sqs_rules
-from tests.support.lambda_context import LambdaContext
+from tests.support import sqs_rules
+from tools import s3_events
+from tools.lambda_context import LambdaContext
 
 CONSUMER = "test_consumer"
 BUCKET = "test-uploads"

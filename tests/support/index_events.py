@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from tests.support import s3_events
+from tools import s3_events
 
 ACCOUNT = s3_events.ACCOUNT
 REGION = s3_events.REGION

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from consumer_core.errors import PermanentError
 from consumer_core.events import decode_key, parse_s3_event
-from tests.support import s3_events
+from tools import s3_events
 
 
 def test_parses_documented_object_created_event() -> None:

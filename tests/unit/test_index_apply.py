@@ -18,7 +18,8 @@ from search_indexer.index import apply_event, clear_pending
 from search_indexer.query import duplicates, get_image, images_of_owner
 from search_indexer.state import DEFAULT_TOMBSTONE_TTL_SECONDS, HISTORY, Served
 from search_indexer.table_schema import create_table
-from tests.support import index_events, s3_events
+from tests.support import index_events
+from tools import s3_events
 
 BUCKET = "pipeline-uploads"
 KEY = "uploads/alice/holiday/beach photo+1.jpg"

@@ -5,6 +5,7 @@ never one of the live image's."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import os
 from dataclasses import dataclass, field
@@ -17,12 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from search_indexer.index import apply_event, clear_pending
+from search_indexer.events import parse_index_event
+from search_indexer.index import ItemRead, apply_event, clear_pending, read_item
 from search_indexer.query import duplicates, get_image, images_of_owner
 from search_indexer.state import HISTORY, Served
 from search_indexer.table_schema import create_table
-from tests.support import index_events, s3_events
+from tests.support import index_events
 from tests.support.memory_table import MemoryTable
+from tools import s3_events
 
 BUCKET = "pipeline-uploads"
 REGION = "us-east-1"
@@ -247,14 +250,24 @@ def summary(record: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def apply_all(table: Any, events: list[dict[str, Any]], ops: list[Any]) -> set[str]:
+def apply_all(
+    table: Any, events: list[dict[str, Any]], ops: list[Any], stale_reads: st.DataObject | None = None
+) -> set[str]:
     """Apply each event as the service does (read-back for version deletes, pending outputs deleted); returns
-    every output deleted."""
+    every output deleted. With `stale_reads`, each event's first read is made ahead, and is any read of its item
+    made since the start (as if other events changed the item between the read and the claim)."""
     deleted: set[str] = set()
+    reads: dict[str, list[ItemRead]] = {}
     for event in events:
         version_delete = event["detail"].get("deletion-type") == "Permanently Deleted"
         key = unquote(event["detail"]["object"]["key"])  # S3 events carry keys percent-encoded
-        outcome = apply_event(table, event, served=served(ops, key) if version_delete else None)
+        read_ahead = None
+        if stale_reads is not None:
+            pk = parse_index_event(event).pk
+            seen = reads.setdefault(pk, [(None, 0)])
+            seen.append(copy.deepcopy(read_item(table, pk)))
+            read_ahead = stale_reads.draw(st.sampled_from(seen), label="read ahead")
+        outcome = apply_event(table, event, served=served(ops, key) if version_delete else None, read_ahead=read_ahead)
         deleted.update(outcome.pending_deletes)
         clear_pending(table, outcome.pk, set(outcome.pending_deletes))
     return deleted
@@ -293,12 +306,15 @@ def test_index_converges_under_reordering_and_duplicates(dynamodb: Any, scenario
     dupes = data.draw(st.lists(st.sampled_from(events), max_size=len(events) // 2 + 1), label="duplicates")
     shuffled = data.draw(st.permutations(events + dupes), label="arrival order")
 
-    in_order, shuffled_table = MemoryTable(), MemoryTable()
+    in_order, shuffled_table, read_ahead_table = MemoryTable(), MemoryTable(), MemoryTable()
     deleted_in_order = apply_all(in_order, events, scenario.ops)
     deleted_shuffled = apply_all(shuffled_table, shuffled, scenario.ops)
+    deleted_read_ahead = apply_all(read_ahead_table, shuffled, scenario.ops, stale_reads=data)
 
     expected = snapshot(in_order, scenario.ops)
     assert snapshot(shuffled_table, scenario.ops) == expected
+    assert snapshot(read_ahead_table, scenario.ops) == expected, "a read made ahead, however stale, changes nothing"
+    assert deleted_read_ahead == deleted_shuffled
     for key, record in expected["records"].items():
         assert summary(record) == expected_record(scenario.ops, key)
 

@@ -18,7 +18,8 @@ from search_indexer.index import apply_event
 from search_indexer.layout import KeyLayoutError, item_pk, owner_of, split_pk
 from search_indexer.query import main
 from search_indexer.table_schema import TABLE_SCHEMA, create_table
-from tests.support import index_events, s3_events
+from tests.support import index_events
+from tools import s3_events
 
 BUCKET = "pipeline-uploads"
 _tables = itertools.count()

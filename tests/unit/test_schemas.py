@@ -16,8 +16,9 @@ from moto import mock_aws
 from consumer_core.events import parse_s3_event
 from metadata_extractor.extract import extract_metadata, summarise
 from search_indexer.events import parse_index_event
-from tests.support import index_events, s3_events
+from tests.support import index_events
 from tests.support import schemas as spec
+from tools import s3_events
 from tools import testimages as images
 
 OBJECT_REF = "image-pipeline/object-ref.v1.json"

@@ -1,4 +1,6 @@
-"""The pipeline's AWS resources created in moto for handler tests (names match the env the handlers read)."""
+"""The pipeline's AWS resources in moto, in this process, for handler tests and the bench's cost report: the
+resources (names match the environment the handlers read), that environment, and the per-process caches to clear
+when moto changes (clients and settings are created once per process, as in Lambda)."""
 
 from __future__ import annotations
 
@@ -55,6 +57,40 @@ class PipelineResources:
         s3 = boto3.client("s3", region_name=REGION)
         pages = s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
         return sorted(obj["Key"] for page in pages for obj in page.get("Contents", []))
+
+
+def clear_process_caches() -> None:
+    """Forget the clients, settings and handler runtimes this process has made (each is made once, as in Lambda),
+    so that the next ones talk to the current moto."""
+    from consumer_core import clients, config
+
+    clients.client.cache_clear()
+    clients.resource_table.cache_clear()
+    config.core_settings.cache_clear()
+    config.image_limits.cache_clear()
+    from image_resizer import app as resizer_app
+    from image_resizer.settings import resizer_settings
+    from metadata_extractor import app as extractor_app
+    from metadata_extractor.settings import extractor_settings
+    from search_indexer import app as indexer_app
+    from search_indexer.settings import indexer_settings, output_prefixes
+
+    resizer_settings.cache_clear()
+    extractor_settings.cache_clear()
+    indexer_settings.cache_clear()
+    output_prefixes.cache_clear()
+    for app in (resizer_app, extractor_app, indexer_app):
+        app.handler.__dict__.pop("_runtime", None)
+
+
+def environment(resources: PipelineResources) -> dict[str, str]:
+    """What the handlers read to find the resources."""
+    return {
+        "IDEMPOTENCY_TABLE": resources.idempotency_table,
+        "DLQ_URL": resources.dlq_url,
+        "RESULTS_BUS_NAME": resources.results_bus,
+        "SEARCH_INDEX_TABLE": resources.search_index_table,
+    }
 
 
 def create_pipeline_resources(*, versioned: bool = True, prefix: str = "test") -> PipelineResources:
