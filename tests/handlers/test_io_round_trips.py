@@ -82,6 +82,11 @@ def test_cost_model_follows_the_stated_formula(costs) -> None:
         assert resizer.gb_s_per_million(memory) == pytest.approx(expected_ms / 1000 * memory / 1024 * 1e6)
     assert resizer.cpu_ms > costs["metadata_extractor"].cpu_ms > 0, "rendering costs more CPU than reading headers"
 
+    rows = cost.table(costs)
+    assert [row.split("|")[1].strip() for row in rows[2:]] == [*cost.CONSUMERS, "all three"]
+    total_1gb = sum(c.gb_s_per_million(1024) for c in costs.values())
+    assert rows[-1].split("|")[-3].strip() == f"{total_1gb:,.0f}"
+
 
 # -- the measurement itself ----------------------------------------------------------------------------------
 

@@ -66,6 +66,9 @@ def test_the_threat_model_states_the_limits_the_code_applies() -> None:
     assert f"hard stop at {HARD_STOP_FACTOR:g} x the budget" in text
     assert f"| memory | {DEFAULT_LIMITS.memory_budget_bytes // 2**20} MB peak for the process |" in text
     assert f"{DEFAULT_LIMITS.process_baseline_bytes // 2**20} MB are the process's own" in text
+    from consumer_core.uploads import PREFETCH_MAX_BYTES
+
+    assert f"downloaded ahead (at most {PREFETCH_MAX_BYTES // 2**20} MB, `PREFETCH_MAX_BYTES`" in text
     for what, value in (
         ("JPEG marker segments before the first scan", DEFAULT_LIMITS.max_segments),
         ("JPEG scans", DEFAULT_LIMITS.max_scans),

@@ -15,6 +15,11 @@ CORPUS = {
 }
 # Largest input accepted by default (MAX_IMAGE_PIXELS = 50,000,000): used for the peak-memory row only.
 LARGEST = {"jpeg_50mp.jpg": (lambda: images.jpeg(8192, 6100, seed=50, quality=90), "50 MP JPEG (8192x6100)")}
+# Distinct phone photos (12 MP JPEGs), one full batch of them, for the cost per image (bench.cost).
+COST_PHOTOS = {
+    f"photo_{seed}.jpg": (lambda seed=seed: images.jpeg(4000, 3000, seed=100 + seed, quality=90), "12 MP JPEG")
+    for seed in range(5)
+}
 # The largest legitimate uploads, checked against the CPU and memory budgets (bench.limits).
 LARGEST_LEGITIMATE = hostile.LARGEST_LEGITIMATE
 

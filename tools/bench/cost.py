@@ -53,7 +53,7 @@ class ConsumerCost:
     def gb_s_per_million(self, memory_mb: int, latency_ms: float = LATENCY_MS) -> float:
         return self.duration_ms(memory_mb, latency_ms) / 1000 * memory_mb / 1024 * 1_000_000
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, latency_ms: float = LATENCY_MS) -> dict[str, Any]:
         return {
             "consumer": self.consumer,
             "images": self.images,
@@ -61,8 +61,8 @@ class ConsumerCost:
             "cpu_ms_per_image": round(self.cpu_ms, 2),
             "calls_per_image": {name: round(count, 3) for name, count in sorted(self.calls.items())},
             "serial_round_trips_per_image": round(self.serial_round_trips, 3),
-            "duration_ms_per_image": {str(m): round(self.duration_ms(m), 1) for m in MEMORY_SIZES_MB},
-            "gb_s_per_million_images": {str(m): round(self.gb_s_per_million(m)) for m in MEMORY_SIZES_MB},
+            "duration_ms_per_image": {str(m): round(self.duration_ms(m, latency_ms), 1) for m in MEMORY_SIZES_MB},
+            "gb_s_per_million_images": {str(m): round(self.gb_s_per_million(m, latency_ms)) for m in MEMORY_SIZES_MB},
         }
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import PIL
 
 from image_resizer.spec import ThumbnailSpec
-from tools.bench import corpus, importtime, limits, memory, pipelines, sharp_runner
+from tools.bench import corpus, cost, importtime, limits, memory, pipelines, sharp_runner
 
 TARGET_SPEEDUP_VS_NAIVE = 3.0
 TARGET_VS_SHARP = 1.0  # ours_ms / sharp_ms must not exceed this (aim: 0.8)
@@ -187,6 +187,19 @@ def _check(label: str, ok: bool) -> str:
     return f"{'PASS' if ok else 'FAIL'}  {label}"
 
 
+def bench_cost(workdir: Path, latency_ms: float) -> dict[str, cost.ConsumerCost]:
+    """Per consumer: CPU ms, AWS calls and serial round trips per image, and GB-s per million images."""
+    photos = [path.read_bytes() for path in corpus.ensure(workdir / "cost", corpus.COST_PHOTOS).values()]
+    print(f"cost: {len(photos)} phone photos through the three consumers on moto (round trips counted)", flush=True)
+    costs = cost.measure(photos)
+    print("\n".join(cost.table(costs, latency_ms)))
+    print(
+        f"model: duration = CPU / min(1, memory / {cost.FULL_VCPU_MB} MB) + serial round trips x {latency_ms:g} ms; "
+        "GB-s = duration x memory / 1024 MB"
+    )
+    return costs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("build/bench.json"))
@@ -195,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--import-runs", type=int, default=7)
     parser.add_argument("--no-sharp", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--no-cost", action="store_true", help="skip the cost per image (consumers on moto)")
+    parser.add_argument("--latency-ms", type=float, default=cost.LATENCY_MS, help="the cost model's round trip")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
 
@@ -216,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.no_memory
         else limits.measure(corpus.ensure(args.workdir / "largest", corpus.LARGEST_LEGITIMATE), env)
     )
+    costs = {} if args.no_cost else bench_cost(args.workdir, args.latency_ms)
     checks = verdicts(rows, imports) + limits.verdicts(largest)
     print("\n".join(checks))
 
@@ -232,6 +248,14 @@ def main(argv: list[str] | None = None) -> int:
         "memory": mem,
         "largest_legitimate": largest,
         "imports": imports,
+        "cost_per_image": {
+            "model": {
+                "duration": "CPU / min(1, memory / 1769 MB) + serial round trips x latency",
+                "latency_ms": args.latency_ms,
+                "batch_sizes": cost.BATCH_SIZES,
+            },
+            "consumers": [c.as_dict(args.latency_ms) for c in costs.values()],
+        },
         "checks": checks,
         "seconds": time.perf_counter() - started,
     }
