@@ -250,9 +250,11 @@ def report_dlq(session: Session) -> list[dict[str, Any]]:
 def test_burst_with_injected_transient_faults_loses_nothing(session: Session) -> None:
     if session.server is None or session.runner is None:
         pytest.skip("fault injection is a hook of the embedded emulator")
-    # 12 of the 300 objects: their first 8 GETs fail with 503 SlowDown. The handlers' SDK makes 4 attempts, so the
-    # first invoke of both image consumers fails with a transient error and the message is retried by SQS.
-    session.server.set_faults(r"^uploads/burst/img-\d[0369]0\.jpg$", times_per_key=8)
+    # 12 of the 300 objects: their first 16 GETs fail with 503 SlowDown. The handlers' SDK makes 4 attempts per
+    # read, and each image consumer reads an upload twice in its first invoke (ahead of its turn, then in its turn
+    # when that failed), so the first invoke of both image consumers fails with a transient error and the message
+    # is retried by SQS.
+    session.server.set_faults(r"^uploads/burst/img-\d[0369]0\.jpg$", times_per_key=16)
     invocations_before = len(session.runner.invocations)
     try:
         bodies = {f"uploads/burst/img-{i:03d}.jpg": jpeg((i % 256, (i * 7) % 256, 99), (96, 64)) for i in range(300)}
@@ -262,7 +264,7 @@ def test_burst_with_injected_transient_faults_loses_nothing(session: Session) ->
         faults = session.server.faults()
     finally:
         session.server.set_faults(None)
-    assert faults["injected"] == 12 * 8
+    assert faults["injected"] == 12 * 16
     lost = [o["key"] for o in report["objects"] if any(e["status"] != "processed" for e in o["consumers"].values())]
     assert lost == []
     retried = [r for r in session.runner.invocations[invocations_before:] if r.failed]

@@ -213,13 +213,15 @@ def test_the_hard_stop_ends_python_level_work_at_the_budget(monkeypatch: pytest.
             pass
 
     monkeypatch.setattr(PngImagePlugin.PngStream, "chunk_IHDR", endless)
-    limits = ImageLimits(cpu_budget_s=0.2)
+    limits = ImageLimits(cpu_budget_s=0.4)
     started = time.process_time()
     with pytest.raises(PermanentError) as caught:
         render(images.rgba_png(64, 48), ThumbnailSpec(limits=limits))
     spent = time.process_time() - started
     assert caught.value.reason == "too_complex"
-    assert limits.hard_stop_s <= spent < limits.hard_stop_s + 0.5
+    # The kernel checks process CPU timers on its ticks, against its own running total: the stop comes a few
+    # ms either side of the exact figure (20 ms early was seen here), never at the budget itself.
+    assert limits.cpu_budget_s < limits.hard_stop_s - 0.05 <= spent < limits.hard_stop_s + 0.5
     # The timer is gone afterwards: nothing fires later.
     with cpu_budget(10):
         pass
