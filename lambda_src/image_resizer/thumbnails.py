@@ -53,7 +53,7 @@ def render(data: bytes, spec: ThumbnailSpec | None = None) -> Rendered:
     allocator.keep_freed_blocks()
     with cpu_budget(spec.limits.hard_stop_s), open_image(data, spec.limits) as opened:
         stored = opened.image.size  # before a draft shrinks it
-        decoded, upright_as = _decode(opened, spec)
+        decoded, upright_as = decode(opened, spec)
         plan = geometry.plan(stored, upright_as, spec.sizes)
         source = describe(decoded, opened.structure, upright_as)
         profile = decoded.info.get("icc_profile")
@@ -76,8 +76,9 @@ def render(data: bytes, spec: ThumbnailSpec | None = None) -> Rendered:
     return Rendered(source=source, thumbnails=thumbnails)
 
 
-def _decode(opened: OpenedImage, spec: ThumbnailSpec) -> tuple[Image.Image, int]:
-    """The decoded first frame and its EXIF orientation. A JPEG's orientation is read first (its draft target
+def decode(opened: OpenedImage, spec: ThumbnailSpec) -> tuple[Image.Image, int]:
+    """Step 2 of render(): the decoded first frame (as small as its format allows) and its EXIF orientation; the
+    bench times it alone as the floor of each input class. A JPEG's orientation is read first (its draft target
     depends on it); a PNG may carry eXIf after the pixel data, so other formats are read after decoding."""
     im = opened.image
     try:
@@ -124,4 +125,4 @@ def _encode(im: Image.Image, spec: ThumbnailSpec) -> bytes:
     return out.getvalue()
 
 
-__all__ = ["Rendered", "Thumbnail", "render"]
+__all__ = ["Rendered", "Thumbnail", "decode", "render"]
