@@ -55,7 +55,7 @@ def render(data: bytes, spec: ThumbnailSpec | None = None) -> Rendered:
         stored = opened.image.size  # before a draft shrinks it
         decoded, upright_as = decode(opened, spec)
         plan = geometry.plan(stored, upright_as, spec.sizes)
-        source = describe(decoded, opened.structure, upright_as)
+        source = describe(opened.image, opened.structure, upright_as)  # the header's mode, not the decoder's
         profile = decoded.info.get("icc_profile")
 
         work = pixels.resamplable(decoded)
