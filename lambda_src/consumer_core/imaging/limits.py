@@ -16,6 +16,9 @@ from dataclasses import dataclass
 
 MB = 1024 * 1024
 HARD_STOP_FACTOR = 1.25
+# The longest edge any consumer asks a scaling decoder for (the resizer's largest thumbnail size; the metadata
+# extractor asks for 64): what bounds a scaled decode's output in the cost estimates (structure/webp.py).
+MAX_DECODE_EDGE = 4096
 
 
 @dataclass(frozen=True)
