@@ -186,12 +186,15 @@ def verdicts(rows: list[dict], imports: dict) -> list[str]:
     lines = []
     for r in rows:
         tag = f"{r['file']}/{r['format']}"
-        lines.append(
-            _check(
-                f"{tag} speed-up vs naive >= {TARGET_SPEEDUP_VS_NAIVE}",
-                r["speedup_vs_naive"] >= TARGET_SPEEDUP_VS_NAIVE,
+        if r["file"] in corpus.NAIVE_TARGET:
+            lines.append(
+                _check(
+                    f"{tag} speed-up vs naive >= {TARGET_SPEEDUP_VS_NAIVE}",
+                    r["speedup_vs_naive"] >= TARGET_SPEEDUP_VS_NAIVE,
+                )
             )
-        )
+        else:
+            lines.append(f"INFO  {tag} speed-up vs naive: x{r['speedup_vs_naive']:.2f} (no target for this class)")
         lines.append(f"INFO  {tag} speed-up vs naive decoding once: x{r['speedup_vs_naive_once']:.2f} (no target)")
         lines.append(
             _check(f"{tag} PSNR within {MAX_PSNR_LOSS_DB} dB of naive", r["psnr_delta_vs_naive"] >= -MAX_PSNR_LOSS_DB)
