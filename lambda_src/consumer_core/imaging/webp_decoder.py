@@ -1,4 +1,5 @@
-"""Still WebPs without alpha decoded by libwebp at reduced scale (through libvips: pyvips + pyvips-binary) instead of Pillow.
+"""Still WebPs without alpha decoded by libwebp at reduced scale (through libvips: pyvips + pyvips-binary)
+instead of Pillow.
 
 Why: Pillow reads every WebP through libwebp's animation decoder at full size, with two RGBA canvases and a bytes
 copy of the frame (~18 bytes a pixel at the peak): ~90 ms of CPU for a 2048x1536 photo, where libwebp's own
@@ -8,9 +9,10 @@ thumbnails have the quality of Pillow's full decode followed by our resampling (
 
 Only still WebPs without alpha take this path (lossy or lossless: `structure.webp.scales_cleanly`): libwebp
 averages straight alpha while it scales (dark fringes against transparency, where pixels.shrink premultiplies),
-and animations are composed on a canvas; both stay with Pillow, whose canvas model their cost estimate follows. The caller names the size it needs and
-gets the smallest libwebp scale that still covers it (never upscaled); the result may be a pixel off that size,
-and the caller's resample makes it exact.
+and animations are composed on a canvas; both stay with Pillow, whose canvas model their cost estimate follows.
+The caller names the size it needs and gets the smallest libwebp scale that still covers it (never upscaled,
+never longer than MAX_DECODE_EDGE); the result may be a pixel off that size, and the caller's resample makes it
+exact.
 
 libwebp is also the decoder behind Pillow's reader, so a file it refuses here is `corrupt_image` (no second
 try with Pillow: the memory estimate for these WebPs is this path's, not Pillow's). Without pyvips (a layer

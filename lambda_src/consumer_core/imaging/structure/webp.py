@@ -3,10 +3,10 @@
 What an upload controls that costs more than its size suggests:
 - the canvas: Pillow reads every WebP through libwebp's animation decoder, which allocates two RGBA canvases
   when the file is opened, then copies the frame out as bytes before Pillow stores it: ~16 bytes per pixel at
-  the peak, so a 16383 x 3000 canvas needs ~840 MB. Still WebPs without alpha are decoded by libwebp at reduced
-  scale instead (webp_decoder, when pyvips is installed): what libwebp holds at full size (a lossless bitstream's ARGB, a
-  lossy one's alpha plane) plus the scaled output, which no consumer asks to be longer than MAX_DECODE_EDGE
-  (libvips' frame and its copy, Pillow's image, the first resample's premultiplied copy);
+  the peak, so a 16383 x 3000 canvas needs ~840 MB. Still WebPs without alpha are decoded by libwebp at
+  reduced scale instead (webp_decoder, when pyvips is installed): what libwebp holds at full size (a lossless
+  bitstream's ARGB, a lossy one's row buffers) plus the scaled output, which no consumer asks to be longer than
+  MAX_DECODE_EDGE (libvips' frame and its copy, Pillow's image, the first resample's premultiplied copy);
 - chunks and frames: capped (the demuxer indexes them all when the file is opened).
 ICC, EXIF and XMP chunks over their caps are cut out (the RIFF size and the VP8X flags are fixed to match).
 """
@@ -22,10 +22,10 @@ from consumer_core.imaging.structure.model import POINTER_BYTES, Structure, chec
 # image: 16, measured 17 with the allocator's overhead), and measured CPU per canvas pixel of the decode and the
 # work after it (lossless is the slower bitstream).
 BYTES_PER_PIXEL = 18
-# A still WebP through webp_decoder: bytes per canvas pixel libwebp holds while it decodes (measured on 12 and
-# 24 MP files: lossy with alpha 2.1, without 0.2; lossless 4.6), and per pixel of the scaled output (measured 10.2
-# to 12.9 at scale 1, 16 with the first resample's premultiplied copy). tests/unit/test_hostile_uploads.py checks
-# both consumers against the estimate.
+# A still WebP without alpha through webp_decoder: bytes per canvas pixel libwebp holds while it decodes (measured
+# on 12 and 24 MP files, both consumers: lossy 0.2, lossless 4.6), and per pixel of the scaled output (measured
+# 10.2 to 12.9 at scale 1, 16 with the first resample's premultiplied copy). tests/unit/test_hostile_uploads.py
+# processes a 24 MP one within the budgets.
 SCALED_CANVAS_BYTES = {"lossy": 3, "lossless": 5}
 SCALED_OUTPUT_BYTES = 17
 _NS_PER_PIXEL = {"lossy": 20.0, "lossless": 36.0}
