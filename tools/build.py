@@ -1,8 +1,8 @@
-"""Build deterministic Lambda artifacts: one zip per function, the image layer (Pillow, and libspng for PNGs),
-optional self-contained zips.
+"""Build deterministic Lambda artifacts: one zip per function, the image layer (Pillow, libspng for PNGs, libvips
+for WebPs), optional self-contained zips.
 
     python -m tools.build [--runtime python3.13] [--arch arm64|x86_64] [--self-contained] [--no-png-decoder]
-                          [--out dist]
+                          [--no-webp-decoder] [--out dist]
 
 Determinism: entries sorted, fixed timestamps (1980-01-01), fixed permissions, no caches or bytecode, so the
 same sources give byte-identical zips (Terraform's source_code_hash only changes when code does).
@@ -34,7 +34,12 @@ RUNTIMES = ("python3.11", "python3.12", "python3.13")
 # The image layer: Pillow, and libspng's binding with numpy (the resizer's PNG decoder). Their pins are read
 # from requirements/runtime.txt, so the layer and the test environment cannot drift apart.
 PNG_DECODER_PACKAGES = ("pyspng-seunglab", "numpy")  # optional: without them the resizer decodes with Pillow
-LAYER_PACKAGES = ("pillow", *PNG_DECODER_PACKAGES)
+# libvips for libwebp's scaled decoding of still WebPs; optional: without them Pillow decodes WebPs in full.
+WEBP_DECODER_PACKAGES = ("pyvips", "pyvips-binary", "cffi")
+LAYER_PACKAGES = ("pillow", *PNG_DECODER_PACKAGES, *WEBP_DECODER_PACKAGES)
+# Pure-Python packages PyPI has as a source distribution only (pyvips 3): built into a py3-none-any wheel here,
+# which is the same for every platform (checked: a build that gives anything else is refused).
+SOURCE_ONLY_PACKAGES = ("pyvips",)
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 EXCLUDED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
 EXCLUDED_SUFFIXES = {".pyc", ".pyo"}
@@ -108,6 +113,25 @@ def download_wheels(requirements: list[str], runtime: str, arch: str, *, with_de
     return sorted(cache.glob("*.whl"))
 
 
+def build_pure_wheels(requirements: list[str]) -> list[Path]:
+    """py3-none-any wheels of pure-Python source distributions (SOURCE_ONLY_PACKAGES), built once and reused."""
+    if not requirements:
+        return []
+    cache = ROOT / "build" / "wheels" / "pure"
+    cache.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "pip", "wheel", "-q", "--disable-pip-version-check", "--no-deps", "-w", str(cache)]
+    subprocess.run(command + requirements, check=True)
+    wanted = {_project(r): Requirement(r).specifier for r in requirements}
+    wheels = []
+    for wheel in sorted(cache.glob("*.whl")):
+        name, version, _, tags = parse_wheel_filename(wheel.name)
+        if name in wanted and version in wanted[name]:
+            if {str(tag) for tag in tags} != {"py3-none-any"}:
+                raise SystemExit(f"{wheel.name} is not pure Python: it cannot go into every platform's layer")
+            wheels.append(wheel)
+    return wheels
+
+
 def check_wheel_platform(wheel: Path, arch: str) -> None:
     tags = wheel.stem.split("-")[-1]
     if tags != "any" and ARCHITECTURES[arch] not in tags:
@@ -149,11 +173,17 @@ def layer_requirements() -> list[str]:
     return pinned
 
 
-def build_layer(out: Path, runtime: str, arch: str, *, png_decoder: bool = True) -> dict[str, object]:
-    requirements = [r for r in layer_requirements() if png_decoder or _project(r) not in PNG_DECODER_PACKAGES]
+def build_layer(
+    out: Path, runtime: str, arch: str, *, png_decoder: bool = True, webp_decoder: bool = True
+) -> dict[str, object]:
+    left_out = (() if png_decoder else PNG_DECODER_PACKAGES) + (() if webp_decoder else WEBP_DECODER_PACKAGES)
+    requirements = [r for r in layer_requirements() if _project(r) not in left_out]
     wanted = {_project(r) for r in requirements}
-    wheels = download_wheels(requirements, runtime, arch, with_deps=False)
+    source_only = [r for r in requirements if _project(r) in SOURCE_ONLY_PACKAGES]
+    binary = [r for r in requirements if r not in source_only]
+    wheels = download_wheels(binary, runtime, arch, with_deps=False)
     wheels = [w for w in wheels if _wheel_project(w) in wanted]  # the cache may hold other pins' wheels
+    wheels += build_pure_wheels(source_only)
     for wheel in wheels:
         check_wheel_platform(wheel, arch)
     with tempfile.TemporaryDirectory() as scratch:
@@ -164,8 +194,11 @@ def build_layer(out: Path, runtime: str, arch: str, *, png_decoder: bool = True)
 
 
 def build_self_contained(out: Path, runtime: str, arch: str) -> dict[str, str]:
-    wheels = download_wheels(runtime_requirements(), runtime, arch, with_deps=True)
+    requirements = runtime_requirements()
+    source_only = [r for r in requirements if _project(r) in SOURCE_ONLY_PACKAGES]
+    wheels = download_wheels([r for r in requirements if r not in source_only], runtime, arch, with_deps=True)
     wheels = [w for w in wheels if not w.name.lower().startswith(RUNTIME_PROVIDED)]
+    wheels += build_pure_wheels(source_only)  # their dependencies are pinned in runtime.txt too
     for wheel in wheels:
         check_wheel_platform(wheel, arch)
     digests = {}
@@ -178,7 +211,14 @@ def build_self_contained(out: Path, runtime: str, arch: str) -> dict[str, str]:
 
 
 def build(
-    out: Path, runtime: str, arch: str, *, layer: bool, self_contained: bool, png_decoder: bool = True
+    out: Path,
+    runtime: str,
+    arch: str,
+    *,
+    layer: bool,
+    self_contained: bool,
+    png_decoder: bool = True,
+    webp_decoder: bool = True,
 ) -> dict[str, object]:
     if runtime not in RUNTIMES:
         raise SystemExit(f"unsupported runtime {runtime!r}; choose one of {RUNTIMES}")
@@ -189,7 +229,7 @@ def build(
         digest = write_zip(out / "functions" / f"{function}.zip", function_entries(function))
         report["functions"][function] = digest  # type: ignore[index]
     if layer:
-        report["pillow_layer"] = build_layer(out, runtime, arch, png_decoder=png_decoder)
+        report["pillow_layer"] = build_layer(out, runtime, arch, png_decoder=png_decoder, webp_decoder=webp_decoder)
     if self_contained:
         report["self_contained"] = build_self_contained(out, runtime, arch)
     return report
@@ -207,6 +247,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="leave libspng (pyspng, numpy: ~17 MB zipped) out of the layer; PNGs are then decoded by Pillow",
     )
+    parser.add_argument(
+        "--no-webp-decoder",
+        action="store_true",
+        help="leave libvips (pyvips, pyvips-binary, cffi: ~8 MB zipped) out of the layer; WebPs are then decoded by "
+        "Pillow in full",
+    )
     args = parser.parse_args(argv)
     report = build(
         args.out,
@@ -215,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         layer=not args.no_layer,
         self_contained=args.self_contained,
         png_decoder=not args.no_png_decoder,
+        webp_decoder=not args.no_webp_decoder,
     )
     print(json.dumps(report, indent=2, sort_keys=True))
     return 0

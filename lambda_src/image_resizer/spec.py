@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from consumer_core.imaging.limits import DEFAULT_LIMITS, ImageLimits
+from consumer_core.imaging.limits import DEFAULT_LIMITS, MAX_DECODE_EDGE, ImageLimits
 
 DEFAULT_SIZES: tuple[int, ...] = (512, 256, 128, 64)
-MAX_SIZE = 4096
+MAX_SIZE = MAX_DECODE_EDGE  # what the WebP decoder's cost estimate assumes at most
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@
 1. open: format, structure and costs checked before a header is parsed (consumer_core.imaging), all of it
    inside the CPU budget's hard stop;
 2. decode once: a JPEG shrunk in the DCT domain (draft) to the smallest scale that still covers the largest
-   thumbnail; an 8-bit truecolour PNG by libspng (png_decoder); anything else by Pillow;
+   thumbnail; a still WebP shrunk by libwebp while it decodes, to that thumbnail's size (webp_decoder); an
+   8-bit truecolour PNG by libspng (png_decoder); anything else by Pillow;
 3. working mode and largest size in one step: alpha premultiplied once (opaque alpha dropped) while resampling
    to the largest thumbnail (consumer_core.imaging.pixels.shrink); nothing below touches full-size pixels;
 4. colour: 8 bits, embedded ICC profile to sRGB (colour.py); 5. orientation from EXIF;
@@ -20,7 +21,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from consumer_core.errors import PermanentError
-from consumer_core.imaging import OpenedImage, cpu_budget, load_pillow, open_image, orientation, pixels, png_decoder
+from consumer_core.imaging import (
+    OpenedImage,
+    cpu_budget,
+    load_pillow,
+    open_image,
+    orientation,
+    pixels,
+    png_decoder,
+    webp_decoder,
+)
 from image_resizer import allocator, colour, geometry
 from image_resizer.probe import ImageInfo, describe
 from image_resizer.spec import ThumbnailSpec
@@ -53,9 +63,9 @@ def render(data: bytes, spec: ThumbnailSpec | None = None) -> Rendered:
     allocator.keep_freed_blocks()
     with cpu_budget(spec.limits.hard_stop_s), open_image(data, spec.limits) as opened:
         stored = opened.image.size  # before a draft shrinks it
-        decoded, upright_as = _decode(opened, spec)
+        decoded, upright_as = decode(opened, spec)
         plan = geometry.plan(stored, upright_as, spec.sizes)
-        source = describe(decoded, opened.structure, upright_as)
+        source = describe(opened.image, opened.structure, upright_as)  # the header's mode, not the decoder's
         profile = decoded.info.get("icc_profile")
 
         work = pixels.resamplable(decoded)
@@ -76,8 +86,9 @@ def render(data: bytes, spec: ThumbnailSpec | None = None) -> Rendered:
     return Rendered(source=source, thumbnails=thumbnails)
 
 
-def _decode(opened: OpenedImage, spec: ThumbnailSpec) -> tuple[Image.Image, int]:
-    """The decoded first frame and its EXIF orientation. A JPEG's orientation is read first (its draft target
+def decode(opened: OpenedImage, spec: ThumbnailSpec) -> tuple[Image.Image, int]:
+    """Step 2 of render(): the decoded first frame (as small as its format allows) and its EXIF orientation; the
+    bench times it alone as the floor of each input class. A JPEG's orientation is read first (its draft target
     depends on it); a PNG may carry eXIf after the pixel data, so other formats are read after decoding."""
     im = opened.image
     try:
@@ -91,7 +102,8 @@ def _decode(opened: OpenedImage, spec: ThumbnailSpec) -> tuple[Image.Image, int]
                 im.decoderconfig = (config[0], 1)  # type: ignore[attr-defined]  # JpegImageFile's, set by draft()
             im.load()
             return im, upright_as
-        decoded = png_decoder.decode(opened) or im
+        largest = geometry.plan(im.size, 1, spec.sizes).largest_stored  # long edges: whatever the orientation
+        decoded = png_decoder.decode(opened) or webp_decoder.decode(opened, largest) or im
         decoded.load()
         return decoded, orientation.read(decoded)
     except PermanentError:
@@ -124,4 +136,4 @@ def _encode(im: Image.Image, spec: ThumbnailSpec) -> bytes:
     return out.getvalue()
 
 
-__all__ = ["Rendered", "Thumbnail", "render"]
+__all__ = ["Rendered", "Thumbnail", "decode", "render"]

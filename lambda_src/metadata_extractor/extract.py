@@ -30,6 +30,7 @@ from consumer_core.imaging import (
     orientation,
     pixels,
     png_decoder,
+    webp_decoder,
 )
 from consumer_core.imaging.formats import FORMAT_ALIASES, mime_type
 from metadata_extractor import exif as exif_values
@@ -201,12 +202,14 @@ def _xmp_has_gps(info: dict[Any, Any]) -> bool:
 
 def _decode(opened: OpenedImage) -> Image.Image:
     """The first frame decoded as small as the format allows: a JPEG through DCT scaling (1/2..1/8 of each side),
-    an 8-bit truecolour PNG by libspng (the same decoder as the resizer's, so both give one verdict), anything
-    else by Pillow. The result carries the header's info and a PNG's eXIf wherever it is in the file."""
+    a still WebP scaled by libwebp while it decodes, an 8-bit truecolour PNG by libspng (the resizer's decoders,
+    so both give one verdict), anything else by Pillow. The result carries the header's info and a PNG's eXIf
+    wherever it is in the file."""
     image = opened.image
     if image.format in ("JPEG", "MPO"):
         image.draft(None, (WORK_SIZE, WORK_SIZE))
-    decoded = png_decoder.decode(opened) or image
+    small = pixels.fit(*image.size, WORK_SIZE)
+    decoded = png_decoder.decode(opened) or webp_decoder.decode(opened, small) or image
     decoded.load()
     return decoded
 

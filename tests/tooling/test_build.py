@@ -1,5 +1,5 @@
 """make build: deterministic function zips holding only our code, and the image layer (Pillow, pyspng,
-numpy) for the chosen platform."""
+numpy, pyvips with its libvips and cffi) for the chosen platform."""
 
 from __future__ import annotations
 
@@ -52,21 +52,33 @@ def test_image_layer_matches_the_chosen_architecture(tmp_path: Path, arch: str) 
     layer = tmp_path / "layers" / "pillow.zip"
     assert manifest["architecture"] == arch
     assert json.loads((tmp_path / "layers" / "pillow.json").read_text())["sha256"] == digest(layer)
-    # Pillow, libspng's binding and numpy, at the versions runtime.txt pins, for this platform.
+    # Pillow, libspng's binding and numpy, libvips' binding, libvips and cffi, at the versions runtime.txt pins,
+    # for this platform (pyvips alone is pure Python).
     pins = {r.split("==")[0].lower(): r.split("==")[1] for r in build.layer_requirements()}
-    assert pins.keys() == {"pillow", "pyspng-seunglab", "numpy"}
+    assert pins.keys() == {"pillow", "pyspng-seunglab", "numpy", "pyvips", "pyvips-binary", "cffi"}
     wheels = sorted(manifest["wheels"])
-    assert [w.split("-")[0] for w in wheels] == ["numpy", "pillow", "pyspng_seunglab"]
+    names = ["cffi", "numpy", "pillow", "pyspng_seunglab", "pyvips", "pyvips_binary"]
+    assert [w.split("-")[0] for w in wheels] == names
     for wheel in wheels:
         name, version, python = wheel.split("-")[:3]
         assert version == pins[name.replace("_", "-")]
-        assert python == "cp313"
+        if wheel.endswith("-none-any.whl"):
+            assert name == "pyvips"
+            continue
+        assert python in ("cp313", "cp37")  # pyvips-binary: one abi3 wheel for every CPython
         assert build.ARCHITECTURES[arch] in wheel and "manylinux_2_" in wheel
     with zipfile.ZipFile(layer) as archive:
         names = archive.namelist()
         assert all(name.startswith("python/") for name in names)
         extensions = [n for n in names if n.endswith(".so") or ".so." in n]
-        for package in ("python/PIL/_imaging.", "python/_pyspng_c.", "python/numpy/_core/_multiarray_umath."):
+        for package in (
+            "python/PIL/_imaging.",
+            "python/_pyspng_c.",
+            "python/numpy/_core/_multiarray_umath.",
+            "python/_libvips.",
+            "python/pyvips_binary.libs/libvips-",
+            "python/_cffi_backend.",
+        ):
             assert any(n.startswith(package) for n in extensions), f"no native code under {package}"
         headers = {n: archive.read(n)[:20] for n in extensions}
     for name, header in headers.items():
@@ -84,16 +96,18 @@ def test_unknown_platforms_are_refused(tmp_path: Path) -> None:
         build.build(tmp_path, "python2.7", "arm64", layer=False, self_contained=False)
 
 
-def test_layer_without_the_png_decoder_holds_pillow_only(tmp_path: Path) -> None:
-    manifest = build.build_layer(tmp_path, "python3.13", "arm64", png_decoder=False)
+def test_layer_without_the_decoders_holds_pillow_only(tmp_path: Path) -> None:
+    manifest = build.build_layer(tmp_path, "python3.13", "arm64", png_decoder=False, webp_decoder=False)
 
     assert [w.split("-")[0] for w in manifest["wheels"]] == ["pillow"]
     with zipfile.ZipFile(tmp_path / "layers" / "pillow.zip") as archive:
         tops = {name.split("/")[1] for name in archive.namelist()}
-    assert "PIL" in tops and not {"numpy", "pyspng", "numpy.libs"} & tops
+    assert "PIL" in tops and not {"numpy", "pyspng", "numpy.libs", "pyvips", "pyvips_binary.libs", "cffi"} & tops
+    only_png = build.build_layer(tmp_path / "png", "python3.13", "arm64", webp_decoder=False)
+    assert [w.split("-")[0] for w in sorted(only_png["wheels"])] == ["numpy", "pillow", "pyspng_seunglab"]
 
 
-def test_make_build_passes_the_png_decoder_switch() -> None:
+def test_make_build_passes_the_decoder_switches() -> None:
     def dry_run(*args: str) -> str:
         return subprocess.run(
             ["make", "-n", "build", *args], cwd=build.ROOT, capture_output=True, text=True, check=True
@@ -102,3 +116,5 @@ def test_make_build_passes_the_png_decoder_switch() -> None:
     assert "--no-png-decoder" in dry_run("PNG_DECODER=0")
     assert "--no-png-decoder" not in dry_run()
     assert "--no-png-decoder" not in dry_run("PNG_DECODER=1")
+    assert "--no-webp-decoder" in dry_run("WEBP_DECODER=0")
+    assert "--no-webp-decoder" not in dry_run()

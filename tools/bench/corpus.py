@@ -1,4 +1,7 @@
-"""The bench corpus: generated once into build/bench/corpus and reused (generation takes seconds)."""
+"""The bench corpus: generated once into build/bench/corpus and reused (generation takes seconds).
+
+One file per class of what users upload (issue #15): large and small JPEGs, 2-8 MP PNGs with and without alpha,
+a still lossy WebP, an animated GIF (its first frame is the thumbnail)."""
 
 from __future__ import annotations
 
@@ -7,12 +10,22 @@ from pathlib import Path
 from tools import testimages as images
 from tools.testimages import hostile
 
-# name -> (generator, description). Sizes follow the issue: 12 and 24 MP JPEGs and a large RGBA PNG.
+# name -> (generator, description)
 CORPUS = {
+    "jpeg_small.jpg": (lambda: images.jpeg(800, 600, seed=3, quality=85), "small JPEG (800x600, q85)"),
     "jpeg_12mp.jpg": (lambda: images.jpeg(4000, 3000, seed=12, quality=90), "12 MP JPEG (4000x3000, q90)"),
     "jpeg_24mp.jpg": (lambda: images.jpeg(6000, 4000, seed=24, quality=90), "24 MP JPEG (6000x4000, q90)"),
+    "rgb_2mp.png": (lambda: images.rgb_png(1920, 1080, seed=20), "2 MP RGB PNG (1920x1080)"),
+    "rgb_4mp.png": (lambda: images.rgb_png(2000, 2000, seed=4), "4 MP RGB PNG (2000x2000)"),
+    "rgba_4mp.png": (lambda: images.rgba_png(2000, 2000, seed=5), "4 MP RGBA PNG (2000x2000)"),
     "rgba_8mp.png": (lambda: images.rgba_png(3264, 2448, seed=8), "8 MP RGBA PNG (3264x2448)"),
+    "webp_3mp.webp": (lambda: images.webp(2048, 1536, seed=6, quality=80), "3 MP lossy WebP (2048x1536, q80)"),
+    "gif.gif": (lambda: images.photo_gif(800, 600, seed=7), "animated GIF (800x600, 3 frames)"),
 }
+# The classes the "3x the naive way" target was set for (the issue's large JPEGs and PNG). On small pictures and
+# GIFs the naive way costs little more than decoding (no DCT scaling to win, a palette to expand either way): there
+# the speed-up is reported, without a target.
+NAIVE_TARGET = frozenset({"jpeg_12mp.jpg", "jpeg_24mp.jpg", "rgba_8mp.png"})
 # Largest input accepted by default (MAX_IMAGE_PIXELS = 50,000,000): used for the peak-memory row only.
 LARGEST = {"jpeg_50mp.jpg": (lambda: images.jpeg(8192, 6100, seed=50, quality=90), "50 MP JPEG (8192x6100)")}
 # Distinct phone photos (12 MP JPEGs), one full batch of them, for the cost per image (bench.cost).

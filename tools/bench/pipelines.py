@@ -6,12 +6,23 @@ import io
 
 from PIL import Image, ImageChops, ImageOps
 
+from consumer_core.imaging import open_image
 from image_resizer.spec import ThumbnailSpec
-from image_resizer.thumbnails import render
+from image_resizer.thumbnails import decode, render
 
 
 def ours(data: bytes, spec: ThumbnailSpec) -> list[tuple[int, int, bytes]]:
     return [(t.width, t.height, t.body) for t in render(data, spec).thumbnails]
+
+
+def floor(data: bytes, spec: ThumbnailSpec) -> tuple[int, int]:
+    """What decoding alone costs in our pipeline: render()'s open and decode steps (checks, header, the reduced
+    decode: DCT scaling for JPEG, libwebp's scaling for WebP, pixels loaded); nothing resized or encoded."""
+    with open_image(data, spec.limits) as opened:
+        decoded, _ = decode(opened, spec)
+        size: tuple[int, int] = decoded.size
+        decoded.close()
+    return size
 
 
 def naive(data: bytes, spec: ThumbnailSpec) -> list[tuple[int, int, bytes]]:

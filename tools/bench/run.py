@@ -20,7 +20,8 @@ from image_resizer.spec import ThumbnailSpec
 from tools.bench import corpus, cost, importtime, limits, memory, pipelines, sharp_runner
 
 TARGET_SPEEDUP_VS_NAIVE = 3.0
-TARGET_VS_SHARP = 1.0  # ours_ms / sharp_ms must not exceed this (aim: 0.8)
+TARGET_VS_SHARP = 1.0  # ours_ms / sharp_ms must not exceed this, for every input class
+AIM_VS_SHARP = 0.8
 MAX_PSNR_LOSS_DB = 0.5
 MAX_IMPORT_RATIO = 1.3
 
@@ -48,8 +49,8 @@ def _record(ms: dict, wall: dict, name: str, label: str, run: Callable[[], objec
 
 def bench_images(files: dict[str, Path], repeats: int, workdir: Path, use_sharp: bool) -> list[dict]:
     """Times are CPU milliseconds (medians); wall time is kept alongside. Per format: `repeats` rounds; each
-    round times, file by file, ours, sharp (one node run: a warm-up, then one timed run), naive and naive
-    decoding once. Ratios are medians of per-round ratios."""
+    round times, file by file, ours, sharp (one node run: a warm-up, then one timed run), our decode floor
+    (open and reduced decode only), naive and naive decoding once. Ratios are medians of per-round ratios."""
     rows = []
     references: dict[str, pipelines.Reference] = {}
     sharp_missing = sharp_runner.available() if use_sharp else "disabled (--no-sharp)"
@@ -57,7 +58,7 @@ def bench_images(files: dict[str, Path], repeats: int, workdir: Path, use_sharp:
     for fmt in ("webp", "jpeg"):
         spec = ThumbnailSpec(format=fmt)
         outputs = {name: (pipelines.ours(d, spec), pipelines.naive(d, spec)) for name, d in datas.items()}  # warm-up
-        labels = ("ours", "naive", "naive_once", "sharp")
+        labels = ("ours", "floor", "naive", "naive_once", "sharp")
         ms: dict[str, dict[str, list[float]]] = {name: {label: [] for label in labels} for name in files}
         wall: dict[str, dict[str, list[float]]] = {name: {label: [] for label in labels} for name in files}
         sharp_outputs: dict[str, list] = {}
@@ -73,6 +74,7 @@ def bench_images(files: dict[str, Path], repeats: int, workdir: Path, use_sharp:
                     ms[name]["sharp"].extend(timing["cpu_ms"])
                     wall[name]["sharp"].extend(timing["ms"])
                     sharp_outputs[name] = timing["outputs"]
+                _record(ms, wall, name, "floor", lambda: pipelines.floor(data, spec))  # noqa: B023
                 _record(ms, wall, name, "naive", lambda: pipelines.naive(data, spec))  # noqa: B023
                 _record(ms, wall, name, "naive_once", lambda: pipelines.naive_decode_once(data, spec))  # noqa: B023
         for name in files:
@@ -93,6 +95,9 @@ def bench_images(files: dict[str, Path], repeats: int, workdir: Path, use_sharp:
                 "speedup_vs_naive_once": statistics.median(
                     n / o for n, o in zip(t["naive_once"], t["ours"], strict=True)
                 ),
+                "floor_ms": statistics.median(t["floor"]),
+                "floor_ms_runs": t["floor"],
+                "floor_share": statistics.median(f / o for f, o in zip(t["floor"], t["ours"], strict=True)),
                 "ours_psnr": pipelines.quality(ours_out, ref),
                 "naive_psnr": pipelines.quality(naive_out, ref),
                 "ours_bytes": sum(len(b) for _, _, b in ours_out),
@@ -106,6 +111,7 @@ def bench_images(files: dict[str, Path], repeats: int, workdir: Path, use_sharp:
                 row["sharp_ms_runs"] = t["sharp"]
                 row["sharp_wall_ms"] = statistics.median(wall[name]["sharp"])
                 row["ours_vs_sharp"] = statistics.median(o / s for o, s in zip(t["ours"], t["sharp"], strict=True))
+                row["floor_vs_sharp"] = statistics.median(f / s for f, s in zip(t["floor"], t["sharp"], strict=True))
                 row["sharp_psnr"] = pipelines.quality(sharp_out, ref)
                 row["sharp_bytes"] = sum(o["bytes"] for o in sharp_outputs[name])
                 row["sharp_version"] = sharp_version
@@ -124,10 +130,30 @@ def _image_line(r: dict) -> str:
     )
     return (
         f"{r['file']:<15} {r['format']:<5} ours {r['ours_ms']:7.1f} ms ({r['ours_psnr']:5.2f} dB)  "
+        f"floor {r['floor_ms']:6.1f} ms  "
         f"naive {r['naive_ms']:7.1f} ms ({r['naive_psnr']:5.2f} dB)  x{r['speedup_vs_naive']:4.2f}  "
         f"once {r['naive_once_ms']:7.1f} ms x{r['speedup_vs_naive_once']:4.2f}  "
         f"dPSNR {r['psnr_delta_vs_naive']:+5.2f}  {sharp}"
     )
+
+
+def summary(rows: list[dict]) -> list[str]:
+    """One line per input class and output format: ours, our decode floor, sharp, and the ratios the issue asks
+    for (ours/sharp at most TARGET_VS_SHARP, aim AIM_VS_SHARP; the floor's share of ours and of sharp)."""
+    lines = [
+        f"{'class':<15} {'out':<5} {'ours':>7} {'floor':>7} {'sharp':>7} {'ours/sharp':>10} {'floor/sharp':>11} "
+        f"{'floor/ours':>10}",
+    ]
+    for r in rows:
+        if "ours_vs_sharp" not in r:
+            lines.append(f"{r['file']:<15} {r['format']:<5} {r['ours_ms']:7.1f} {r['floor_ms']:7.1f}  {r['sharp']}")
+            continue
+        mark = "aim reached" if r["ours_vs_sharp"] <= AIM_VS_SHARP else ""
+        lines.append(
+            f"{r['file']:<15} {r['format']:<5} {r['ours_ms']:7.1f} {r['floor_ms']:7.1f} {r['sharp_ms']:7.1f} "
+            f"{r['ours_vs_sharp']:10.2f} {r['floor_vs_sharp']:11.2f} {r['floor_share']:10.2f}  {mark}"
+        )
+    return lines
 
 
 def bench_memory(files: dict[str, Path], env: dict[str, str]) -> list[dict]:
@@ -160,18 +186,23 @@ def verdicts(rows: list[dict], imports: dict) -> list[str]:
     lines = []
     for r in rows:
         tag = f"{r['file']}/{r['format']}"
-        lines.append(
-            _check(
-                f"{tag} speed-up vs naive >= {TARGET_SPEEDUP_VS_NAIVE}",
-                r["speedup_vs_naive"] >= TARGET_SPEEDUP_VS_NAIVE,
+        if r["file"] in corpus.NAIVE_TARGET:
+            lines.append(
+                _check(
+                    f"{tag} speed-up vs naive >= {TARGET_SPEEDUP_VS_NAIVE}",
+                    r["speedup_vs_naive"] >= TARGET_SPEEDUP_VS_NAIVE,
+                )
             )
-        )
+        else:
+            lines.append(f"INFO  {tag} speed-up vs naive: x{r['speedup_vs_naive']:.2f} (no target for this class)")
         lines.append(f"INFO  {tag} speed-up vs naive decoding once: x{r['speedup_vs_naive_once']:.2f} (no target)")
         lines.append(
             _check(f"{tag} PSNR within {MAX_PSNR_LOSS_DB} dB of naive", r["psnr_delta_vs_naive"] >= -MAX_PSNR_LOSS_DB)
         )
         if "ours_vs_sharp" in r:
             lines.append(_check(f"{tag} ours/sharp time <= {TARGET_VS_SHARP}", r["ours_vs_sharp"] <= TARGET_VS_SHARP))
+            reached = "reached" if r["ours_vs_sharp"] <= AIM_VS_SHARP else "not reached"
+            lines.append(f"INFO  {tag} aim ours/sharp <= {AIM_VS_SHARP}: {reached} ({r['ours_vs_sharp']:.2f})")
     for module in importtime.HANDLERS:
         res = imports.get(module, {})
         if "ratio_vs_boto3" in res:
@@ -233,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     costs = {} if args.no_cost else bench_cost(args.workdir, args.latency_ms)
     checks = verdicts(rows, imports) + limits.verdicts(largest)
+    print("\n".join(summary(rows)))
     print("\n".join(checks))
 
     report = {

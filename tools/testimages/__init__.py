@@ -9,7 +9,8 @@ unless it says otherwise. It lives in tools/ because tools/ never imports tests/
     images.oriented_jpeg(6)                       # EXIF orientation 6; upright it equals orientation_pattern()
     images.jpeg(800, 600, icc_profile=images.adobe_rgb_profile())   # non-sRGB embedded profile
     images.metadata_jpeg()                        # EXIF with GPS + camera + UserComment, COM comment, ICC, XMP
-    images.cmyk_jpeg(), images.png16(), images.palette_png(), images.rgba_png()
+    images.cmyk_jpeg(), images.png16(), images.palette_png(), images.rgba_png(), images.rgb_png()
+    images.webp(2048, 1536), images.photo_gif()   # still lossy WebP, animated GIF of photo content
     images.animated_gif(), images.animated_webp() # first frame is FRAME_COLORS[0]
     images.truncated_jpeg(), images.not_an_image(), images.bomb_png()
     images.write_corpus(tmp_path)                 # one file of each kind -> {name: Path}
@@ -300,6 +301,26 @@ def rgba_png(width: int = 800, height: int = 600, *, seed: int = 2) -> bytes:
     alpha.paste(0, (0, 0, width // 10, height))
     img.putalpha(alpha)
     return encode(img, "PNG", compress_level=1)
+
+
+def rgb_png(width: int = 800, height: int = 600, *, seed: int = 2) -> bytes:
+    """RGB PNG (no alpha) of photo content, at zlib's default level (what most tools write)."""
+    return encode(photo(width, height, seed=seed), "PNG")
+
+
+def webp(width: int = 800, height: int = 600, *, seed: int = 0, quality: int = 80, alpha: bool = False) -> bytes:
+    """Still lossy WebP of photo content, as phones and web tools write them; with `alpha`, rgba_png()'s alpha."""
+    img = photo(width, height, seed=seed)
+    if alpha:
+        img = Image.open(io.BytesIO(rgba_png(width, height, seed=seed)))
+    return encode(img, "WEBP", quality=quality)
+
+
+def photo_gif(width: int = 640, height: int = 480, *, seed: int = 0, frames: int = 3) -> bytes:
+    """Animated GIF of photo content (256-colour palette, the first frame full of detail)."""
+    first = photo(width, height, seed=seed).quantize(256)
+    rest = [photo(width, height, seed=seed + i).quantize(256) for i in range(1, frames)]
+    return encode(first, "GIF", save_all=True, append_images=rest, duration=100, loop=0)
 
 
 def png_with_late_exif(img: Image.Image, orientation: int) -> bytes:

@@ -321,6 +321,14 @@ def webp_chunk_flood(count: int) -> bytes:
     return _riff(data[12:] + _webp_chunk(b"JUNK", b"") * count)
 
 
+def still_webp(width: int, height: int, *, seed: int = 1) -> bytes:
+    """A still lossy WebP of smooth random colour (a large phone photo re-saved as WebP, without alpha)."""
+    rng = random.Random(seed)
+    small = (max(2, width // 16), max(2, height // 16))
+    picture = Image.frombytes("RGB", small, rng.randbytes(small[0] * small[1] * 3))
+    return images.encode(picture.resize((width, height), Image.Resampling.BILINEAR), "WEBP", quality=80, method=0)
+
+
 def webp_canvas(width: int, height: int) -> bytes:
     """An animated WebP whose canvas is width x height with a single 1x1 frame: libwebp allocates the canvas."""
     return webp_frame_flood(1, canvas=(width, height))
@@ -477,6 +485,8 @@ LEGITIMATE: dict[str, tuple[Callable[[], bytes], str]] = {
     "ztxt_3mb.png": (lambda: png_with_text(3, compressed=True), "a zTXt chunk inflating to 3 MB"),
     "icc_1mb.jpg": (lambda: jpeg_with_icc(1), "a 1 MB ICC profile"),
     "progressive_24mp.jpg": (lambda: progressive_jpeg(6000, 4000), "a 24 MP progressive JPEG"),
+    # ~430 MB through Pillow's reader (too_many_pixels); libwebp's scaled decode (webp_decoder) needs ~5 MB.
+    "still_24mp.webp": (lambda: still_webp(6000, 4000), "a 24 MP still lossy WebP"),
 }
 
 

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 
 MB = 1024 * 1024
 HARD_STOP_FACTOR = 1.25
+# The longest edge any consumer asks a scaling decoder for (the resizer's largest thumbnail size; the metadata
+# extractor asks for 64): what bounds a scaled decode's output in the cost estimates (structure/webp.py).
+MAX_DECODE_EDGE = 4096
 
 
 @dataclass(frozen=True)
@@ -25,8 +28,9 @@ class ImageLimits:
     cpu_budget_s: float = 2.0
     # Peak resident memory of the process doing the image work, the interpreter and its libraries included.
     memory_budget_bytes: int = 512 * MB
-    # What the process holds before the image work: Python, boto3, Powertools, Pillow, numpy (measured ~110 MB).
-    process_baseline_bytes: int = 128 * MB
+    # What the process holds beside the image work: Python, boto3, Powertools, Pillow, numpy, libvips (measured
+    # ~120 MB) and the next record's upload, downloaded ahead (consumer_core.uploads.PREFETCH_MAX_BYTES, 8 MB).
+    process_baseline_bytes: int = 136 * MB
     # Structure walked before (or between) the pixel data.
     max_segments: int = 256  # JPEG marker segments before the first scan
     max_scans: int = 64  # JPEG scans (a progressive JPEG has ~10)

@@ -1,6 +1,8 @@
 """Small pure verbs on decoded pixels that both image consumers use, with memory bounded for any picture.
 
 - `resamplable(im)`: the full-size conversion a mode needs before Pillow can resample it (palette, 1-bit, ...).
+  RGBX needs none: its fourth byte is padding (how libspng's output of an RGB PNG is wrapped without a copy), so
+  it is resampled as it is and the padding dropped once the picture is small (same pixels as RGB).
 - `shrink(im, size)`: resample to `size`. Pictures with alpha come out premultiplied (RGBa, La), so every later
   resample averages colours weighted by their alpha (no dark fringes); alpha that is fully opaque is dropped.
   Premultiplying is a full-size copy, so large pictures are premultiplied and reduced one band at a time: the
@@ -42,30 +44,33 @@ def fit(width: int, height: int, size: int) -> tuple[int, int]:
 
 def resamplable(im: Image.Image) -> Image.Image:
     """The same image when Pillow can resample its mode; otherwise a full-size conversion (palette -> RGB(A),
-    1-bit -> L, RGBX/YCbCr/HSV -> RGB). Modes no conversion makes sense of are `unsupported_format`."""
+    1-bit -> L, YCbCr/HSV -> RGB). Modes no conversion makes sense of are `unsupported_format`."""
     mode = im.mode
-    if mode in ("RGB", "RGBA", "L", "LA", "CMYK", "I", "F", "RGBa", "La", *SIXTEEN_BIT):
+    if mode in ("RGB", "RGBX", "RGBA", "L", "LA", "CMYK", "I", "F", "RGBa", "La", *SIXTEEN_BIT):
         return im
     if mode in ("P", "PA"):
         return im.convert("RGBA" if mode == "PA" or im.has_transparency_data else "RGB")
     if mode == "1":
         return im.convert("L")
-    if mode in ("RGBX", "YCbCr", "HSV"):
+    if mode in ("YCbCr", "HSV"):
         return im.convert("RGB")
     raise PermanentError("unsupported_format", f"unsupported pixel mode {mode}")
 
 
 def is_opaque(im: Image.Image) -> bool:
-    """True when `im` has no alpha band or its alpha is 255 everywhere (getextrema() allocates nothing)."""
+    """True when `im` has no alpha band or its alpha is 255 everywhere (the alpha band alone is copied out and
+    scanned: getextrema() on the whole image would copy out every band)."""
     if im.mode not in ("RGBA", "LA", "RGBa", "La"):
         return True
-    return bool(im.getextrema()[-1] == (255, 255))
+    return bool(im.getchannel(im.mode[-1]).getextrema() == (255, 255))
 
 
 def shrink(im: Image.Image, size: tuple[int, int], *, gap: float | None = REDUCING_GAP) -> Image.Image:
     """`im` resampled to `size` (bicubic after an integer reduce); straight alpha comes out premultiplied, opaque
-    alpha dropped. Works on any resamplable mode."""
+    alpha dropped; RGBX comes out RGB. Works on any resamplable mode."""
     pillow = _pillow()
+    if im.mode == "RGBX":
+        return _without_padding(im, size, gap)
     mode = _working_mode(im)
     if im.mode in SIXTEEN_BIT:
         gap = None  # Pillow's reduce() does not take 16-bit modes
@@ -79,6 +84,24 @@ def shrink(im: Image.Image, size: tuple[int, int], *, gap: float | None = REDUCI
         resized: Image.Image = work.resize(size, pillow.Resampling.BICUBIC, reducing_gap=gap)
         return resized
     reduced = _banded_reduce(im, mode, factor_x, factor_y)
+    box = (0.0, 0.0, width / factor_x, height / factor_y)
+    shrunk: Image.Image = reduced.resize(size, pillow.Resampling.BICUBIC, box=box)
+    return shrunk
+
+
+def _without_padding(im: Image.Image, size: tuple[int, int], gap: float | None) -> Image.Image:
+    """RGBX resampled to RGB: Pillow's resize(reducing_gap=gap) step by step (its factors, its box), the padding
+    byte dropped between the reduce and the bicubic pass. Pixel for pixel what converting to RGB first gives,
+    without the full-size copy."""
+    pillow = _pillow()
+    width, height = im.size
+    factor_x = factor_y = 1
+    if gap is not None:
+        factor_x, factor_y = int(width / size[0] / gap) or 1, int(height / size[1] / gap) or 1
+    if (factor_x, factor_y) == (1, 1):
+        rgb = im.convert("RGB")
+        return rgb if rgb.size == size else rgb.resize(size, pillow.Resampling.BICUBIC)
+    reduced = im.reduce((factor_x, factor_y)).convert("RGB")
     box = (0.0, 0.0, width / factor_x, height / factor_y)
     shrunk: Image.Image = reduced.resize(size, pillow.Resampling.BICUBIC, box=box)
     return shrunk

@@ -5,8 +5,9 @@ decodes the bench's 8 MP RGBA PNG in ~130 ms of CPU where Pillow 13 takes
 ~175 ms (one core, `make bench`). The pixels are identical (tests/unit/test_png_decoder.py).
 
 Only the common photo layouts take this path: 8-bit truecolour with or without alpha, not animated, no tRNS.
-Both are decoded to RGBA (opaque alpha for RGB), which Pillow can wrap without a copy; the pipeline drops an
-opaque alpha when it first resamples.
+Both are decoded to 4 bytes a pixel, which Pillow wraps without a copy: RGBA, or RGBX for a PNG without alpha
+(the fourth byte is padding: no opaque alpha to check or drop at full size; pixels.shrink drops it once the
+picture is small).
 Everything else, any libspng error, or libspng not being installed, returns None and the caller decodes with
 Pillow, which keeps the final word on what is corrupt: the rejection reason never depends on the decoder.
 The header has already been parsed and the pixel limit enforced (consumer_core.imaging.open_image) before
@@ -70,7 +71,8 @@ def decode(opened: OpenedImage) -> Image.Image | None:
     if pixels.shape[:2] != (header.height, header.width):
         return None
     pillow = load_pillow()
-    im: Image.Image = pillow.frombuffer("RGBA", header.size, pixels, "raw", "RGBA", 0, 1)  # shares the array
+    mode = "RGBA" if data[25] == 6 else "RGBX"  # colour type 6 has alpha, 2 has none
+    im: Image.Image = pillow.frombuffer(mode, header.size, pixels, "raw", mode, 0, 1)  # shares the array
     im.format = "PNG"
     im.info = dict(header.info)
     exif = exif_chunk(data)

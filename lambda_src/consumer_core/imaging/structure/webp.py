@@ -3,7 +3,10 @@
 What an upload controls that costs more than its size suggests:
 - the canvas: Pillow reads every WebP through libwebp's animation decoder, which allocates two RGBA canvases
   when the file is opened, then copies the frame out as bytes before Pillow stores it: ~16 bytes per pixel at
-  the peak, so a 16383 x 3000 canvas needs ~840 MB;
+  the peak, so a 16383 x 3000 canvas needs ~840 MB. Still WebPs without alpha are decoded by libwebp at
+  reduced scale instead (webp_decoder, when pyvips is installed): what libwebp holds at full size (a lossless
+  bitstream's ARGB, a lossy one's row buffers) plus the scaled output, which no consumer asks to be longer than
+  MAX_DECODE_EDGE (libvips' frame and its copy, Pillow's image, the first resample's premultiplied copy);
 - chunks and frames: capped (the demuxer indexes them all when the file is opened).
 ICC, EXIF and XMP chunks over their caps are cut out (the RIFF size and the VP8X flags are fixed to match).
 """
@@ -19,6 +22,12 @@ from consumer_core.imaging.structure.model import POINTER_BYTES, Structure, chec
 # image: 16, measured 17 with the allocator's overhead), and measured CPU per canvas pixel of the decode and the
 # work after it (lossless is the slower bitstream).
 BYTES_PER_PIXEL = 18
+# A still WebP without alpha through webp_decoder: bytes per canvas pixel libwebp holds while it decodes (measured
+# on 12 and 24 MP files, both consumers: lossy 0.2, lossless 4.6), and per pixel of the scaled output (measured
+# 10.2 to 12.9 at scale 1, 16 with the first resample's premultiplied copy). tests/unit/test_hostile_uploads.py
+# processes a 24 MP one within the budgets.
+SCALED_CANVAS_BYTES = {"lossy": 3, "lossless": 5}
+SCALED_OUTPUT_BYTES = 17
 _NS_PER_PIXEL = {"lossy": 20.0, "lossless": 36.0}
 _METADATA = {b"ICCP": ("icc_profile", 0x20), b"EXIF": ("exif", 0x08), b"XMP ": ("xmp", 0x04)}
 
@@ -37,6 +46,30 @@ def canvas(data: bytes) -> tuple[int, int] | None:
         bits = int.from_bytes(data[21:25], "little")
         return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
     return None
+
+
+def scales_cleanly(data: bytes) -> bool:
+    """Whether libwebp's scaled decoding gives this WebP the pixels the pipeline would: one picture (no
+    animation: a bare VP8/VP8L bitstream, or VP8X without its animation flag) and no alpha (libwebp averages
+    straight alpha while it scales, which darkens every edge against transparency; pixels.shrink premultiplies)."""
+    chunk = data[12:16]
+    if chunk == b"VP8 ":
+        return True
+    if chunk == b"VP8L":
+        return len(data) > 24 and not data[24] & 0x10  # the header's alpha_is_used bit
+    return chunk == b"VP8X" and len(data) > 20 and not data[20] & (0x02 | 0x10)  # animation, alpha
+
+
+def decoded_bytes(data: bytes, width: int, height: int, *, lossless: bool) -> int:
+    """Peak bytes of decoding this WebP's first frame by the decoder it will get (webp_decoder or Pillow)."""
+    if scales_cleanly(data):
+        from consumer_core.imaging import webp_decoder  # imports pyvips (once) to know whether it is usable
+
+        if webp_decoder.available():
+            out_width, out_height = webp_decoder.largest_output(width, height)
+            canvas = SCALED_CANVAS_BYTES["lossless" if lossless else "lossy"]
+            return width * height * canvas + out_width * out_height * SCALED_OUTPUT_BYTES
+    return width * height * BYTES_PER_PIXEL
 
 
 def inspect(data: bytes, limits: ImageLimits) -> Structure | None:
@@ -75,7 +108,7 @@ def inspect(data: bytes, limits: ImageLimits) -> Structure | None:
         height=height,
         data=_without_chunks(data, cut, flags_off),
         frames=max(1, frames),
-        memory_bytes=width * height * BYTES_PER_PIXEL + height * POINTER_BYTES,
+        memory_bytes=decoded_bytes(data, width, height, lossless=lossless) + height * POINTER_BYTES,
         decode_cpu_s=width * height * _NS_PER_PIXEL["lossless" if lossless else "lossy"] / 1e9,
         dropped=tuple(sorted(dropped)),
         counts={"chunks": chunks, "frames": max(1, frames)},
