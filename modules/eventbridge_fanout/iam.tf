@@ -33,8 +33,11 @@ resource "aws_sqs_queue_policy" "this" {
   })
 }
 
+# Keyed on the static target keys: a target without `queue` is a Lambda target (the rules' validation allows
+# exactly one of the two), which is known at plan even when the function is created in the same apply and its
+# ARN is not.
 resource "aws_lambda_permission" "this" {
-  for_each = { for k, t in local.targets : k => t if t.lambda_function_arn != null }
+  for_each = { for k, t in local.targets : k => t if t.queue == null }
 
   statement_id  = "AllowEventBridge-${replace(each.key, "/", "-")}"
   action        = "lambda:InvokeFunction"

@@ -27,3 +27,8 @@ output "archive_arns" {
   description = "Archive ARNs by archive name."
   value       = { for k, a in aws_cloudwatch_event_archive.this : k => a.arn }
 }
+
+output "lambda_permission_statement_ids" {
+  description = "Statement ids of the Lambda permissions this module adds, by \"<rule key>/<target key>\"."
+  value       = { for k, p in aws_lambda_permission.this : k => p.statement_id }
+}

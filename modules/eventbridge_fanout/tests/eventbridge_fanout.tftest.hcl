@@ -152,3 +152,16 @@ run "unknown_queue_key_is_rejected" {
   }
   expect_failures = [aws_cloudwatch_event_target.this]
 }
+
+# A Lambda target created in the same apply: its ARN is unknown at plan, and used to fail with
+# "Invalid for_each argument" because the permissions were keyed on `lambda_function_arn != null`.
+run "lambda_target_created_in_the_same_apply" {
+  command = plan
+  module {
+    source = "./tests/fixtures/lambda_in_same_apply"
+  }
+  assert {
+    condition     = output.lambda_permission_statement_ids == { "audit/audit" = "AllowEventBridge-audit-audit" }
+    error_message = "The permission is planned, keyed on the static target key."
+  }
+}
