@@ -8,6 +8,10 @@ locals {
 
   runtime_minor = tonumber(split(".", var.runtime)[1])
 
+  # A conditional, not coalesce(): a function's arguments are all evaluated, so coalesce() read the file (and
+  # failed when it was missing) even when a hash was given; only the chosen branch of a conditional counts.
+  source_code_hash = var.source_code_hash != null ? var.source_code_hash : filebase64sha256(var.filename)
+
   # What events and the event source mapping invoke: the alias when versions are published.
   invoke_target_arn = local.publish ? aws_lambda_alias.this[0].arn : aws_lambda_function.this.arn
 }
@@ -25,7 +29,7 @@ resource "aws_lambda_function" "this" {
   description                    = var.description
   role                           = aws_iam_role.this.arn
   filename                       = var.filename
-  source_code_hash               = coalesce(var.source_code_hash, filebase64sha256(var.filename))
+  source_code_hash               = local.source_code_hash
   handler                        = var.handler
   runtime                        = var.runtime
   architectures                  = [var.architecture]

@@ -34,7 +34,7 @@ variable "filename" {
 }
 
 variable "source_code_hash" {
-  description = "Base64 SHA-256 of the package; null computes it from `filename`."
+  description = "Base64 SHA-256 of the package; null computes it from `filename`. When given, the file is not read at plan time."
   type        = string
   default     = null
 }

@@ -271,3 +271,17 @@ run "alarms_can_be_turned_off" {
     error_message = "alarms.enabled = false creates no alarm."
   }
 }
+
+# A given hash is used as is: the package file is not read (coalesce() evaluated filebase64sha256() anyway and
+# failed when the file was not there, e.g. a package built later in the pipeline).
+run "source_code_hash_does_not_read_the_file" {
+  command = plan
+  variables {
+    filename         = "tests/fixtures/not-built-yet.zip"
+    source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+  }
+  assert {
+    condition     = aws_lambda_function.this.source_code_hash == "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+    error_message = "The given hash is the function's source_code_hash."
+  }
+}
