@@ -111,9 +111,14 @@ variable "layers" {
 }
 
 variable "kms_key_arn" {
-  description = "KMS key ARN that encrypts the environment variables; null uses the AWS managed key."
+  description = "ARN of the customer managed KMS key (arn:<partition>:kms:<region>:<account>:key/<id>) that encrypts the environment variables; null uses the AWS managed key (aws/lambda). The role gets kms:Decrypt on it."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias or a key id: the role's policy names it."
+  }
 }
 
 variable "tracing_mode" {
@@ -177,9 +182,14 @@ variable "log_retention_days" {
 }
 
 variable "log_kms_key_arn" {
-  description = "KMS key ARN for the log group; null uses CloudWatch Logs' default encryption."
+  description = "ARN of the customer managed KMS key for the log group; null uses CloudWatch Logs' default encryption. Its key policy must allow the logs.<region>.amazonaws.com principal (README)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.log_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.log_kms_key_arn))
+    error_message = "log_kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>): CloudWatch Logs accepts nothing else."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -187,9 +197,14 @@ variable "log_kms_key_arn" {
 # ---------------------------------------------------------------------------------------------------------------
 
 variable "sqs_kms_master_key_id" {
-  description = "KMS key id or ARN for the buffer queue and DLQ; null uses SQS-managed SSE."
+  description = "ARN of the customer managed KMS key for the buffer queue and DLQ (a key ARN, not an alias or a key id: the role's policy names it as Resource); null uses SQS-managed SSE. Its key policy must let EventBridge use it (README)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.sqs_kms_master_key_id == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.sqs_kms_master_key_id))
+    error_message = "sqs_kms_master_key_id must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias or a key id: IAM policies match keys by ARN, and an alias there is a MalformedPolicyDocument."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -285,3 +285,32 @@ run "source_code_hash_does_not_read_the_file" {
     error_message = "The given hash is the function's source_code_hash."
   }
 }
+
+# The keys go into the role's policy as Resource: IAM matches key ARNs only, and an alias or a bare key id
+# there is a MalformedPolicyDocument on AWS (or a grant that never matches).
+run "kms_keys_must_be_key_arns" {
+  command = plan
+  variables {
+    sqs_kms_master_key_id = "alias/queues"
+    kms_key_arn           = "1234abcd-12ab-34cd-56ef-1234567890ab"
+    log_kms_key_arn       = "arn:aws:kms:eu-west-1:123456789012:alias/logs"
+  }
+  expect_failures = [var.sqs_kms_master_key_id, var.kms_key_arn, var.log_kms_key_arn]
+}
+
+run "customer_keys" {
+  variables {
+    sqs_kms_master_key_id = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    kms_key_arn           = "arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+  }
+  assert {
+    condition     = aws_sqs_queue.dlq.kms_master_key_id == var.sqs_kms_master_key_id && aws_sqs_queue.buffer[0].kms_master_key_id == var.sqs_kms_master_key_id
+    error_message = "Both queues use the customer key."
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if s.Sid == "UseQueueKey"
+    ]) == [var.sqs_kms_master_key_id]
+    error_message = "The role may use the queue key, named by its ARN."
+  }
+}
