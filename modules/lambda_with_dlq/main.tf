@@ -2,8 +2,10 @@ locals {
   queue_mode = var.invocation_mode == "queue"
   publish    = var.provisioned_concurrent_executions > 0 || var.snap_start
 
-  # AWS requires the buffer's visibility timeout to be >= 6x the function timeout (room for retries
-  # of a throttled batch); the default is exactly that, and a lower explicit value fails the plan.
+  # The buffer's visibility timeout: AWS *recommends* at least 6x the function timeout (room for the poller to
+  # retry a throttled batch before the message reappears), which is the default; a lower explicit value only
+  # warns (check block below). AWS *enforces* at least the function timeout (CreateEventSourceMapping fails
+  # otherwise), which is a precondition.
   visibility_timeout = coalesce(var.queue.visibility_timeout_seconds, 6 * var.timeout)
 
   runtime_minor = tonumber(split(".", var.runtime)[1])
@@ -139,9 +141,20 @@ resource "aws_sqs_queue" "buffer" {
 
   lifecycle {
     precondition {
-      condition     = local.visibility_timeout >= 6 * var.timeout
-      error_message = "queue.visibility_timeout_seconds must be at least 6x the function timeout (AWS requirement for SQS event source mappings)."
+      condition     = local.visibility_timeout >= var.timeout
+      error_message = "queue.visibility_timeout_seconds (${local.visibility_timeout} s) must be at least the function timeout (${var.timeout} s): AWS rejects the event source mapping otherwise."
     }
+  }
+}
+
+# A warning, not an error: 6x is AWS's recommendation for SQS event source mappings. Below it, a batch that
+# Lambda throttles or retries may become visible again while still in flight, and be processed twice (the
+# consumers are idempotent, so this costs time, not correctness).
+check "buffer_visibility_timeout" {
+  assert {
+    # (Below the function timeout the buffer's precondition fails instead.)
+    condition     = !local.queue_mode || local.visibility_timeout < var.timeout || local.visibility_timeout >= 6 * var.timeout
+    error_message = "queue.visibility_timeout_seconds (${local.visibility_timeout} s) is below 6x the function timeout (${6 * var.timeout} s), AWS's recommendation for SQS event source mappings: throttled or retried batches may be delivered twice."
   }
 }
 

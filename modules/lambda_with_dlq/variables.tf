@@ -223,7 +223,7 @@ variable "invocation_mode" {
 }
 
 variable "queue" {
-  description = "Queue mode settings: buffer queue and event source mapping. visibility_timeout_seconds defaults to 6x the function timeout and may not be lower; max_receive_count (2-1000) is how many receives a message gets before the buffer redrives it to the DLQ."
+  description = "Queue mode settings: buffer queue and event source mapping. visibility_timeout_seconds defaults to 6x the function timeout (AWS's recommendation; lower values warn) and may not be below the function timeout (AWS's rule); max_receive_count (2-1000) is how many receives a message gets before the buffer redrives it to the DLQ."
   type = object({
     batch_size                         = optional(number, 10)
     maximum_batching_window_in_seconds = optional(number, 0)

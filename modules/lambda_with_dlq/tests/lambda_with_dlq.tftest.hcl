@@ -164,10 +164,25 @@ run "queue_mode_tuned" {
   }
 }
 
-run "visibility_timeout_below_six_times_is_rejected" {
+# 6x the function timeout is AWS's recommendation, not a rule: below it the plan goes on with a warning (the
+# check block), and the queue gets the value asked for.
+run "visibility_timeout_below_six_times_warns" {
   command = plan
   variables {
     queue = { visibility_timeout_seconds = 119 }
+  }
+  expect_failures = [check.buffer_visibility_timeout]
+  assert {
+    condition     = aws_sqs_queue.buffer[0].visibility_timeout_seconds == 119
+    error_message = "A lower explicit value is used as given."
+  }
+}
+
+# What AWS enforces: CreateEventSourceMapping rejects a queue whose visibility timeout is below the function's.
+run "visibility_timeout_below_the_function_timeout_is_rejected" {
+  command = plan
+  variables {
+    queue = { visibility_timeout_seconds = 19 }
   }
   expect_failures = [aws_sqs_queue.buffer]
 }
