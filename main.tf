@@ -302,7 +302,7 @@ module "idempotency" {
 # TABLE_SCHEMA (a test keeps them equal). Queries: by key (pk), an owner's images newest first (by_owner),
 # byte-identical images (by_content_hash). GSIs are sparse: items without the key attributes stay out.
 resource "aws_dynamodb_table" "search_index" {
-  #checkov:skip=CKV_AWS_119:Encrypted with the AWS owned key; the index holds key names and image summaries, no secrets.
+  #checkov:skip=CKV_AWS_119:Encrypted with the AWS managed key (aws/dynamodb); the index holds key names and image summaries, no secrets.
   name                        = "${var.name_prefix}-search-index"
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "pk"

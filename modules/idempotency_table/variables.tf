@@ -13,7 +13,7 @@ variable "name" {
 }
 
 variable "kms_key_arn" {
-  description = "ARN of a customer managed KMS key for server-side encryption. null uses the AWS owned key."
+  description = "ARN of a customer managed KMS key for server-side encryption; null uses the AWS managed key (aws/dynamodb). Encryption at rest is always on."
   type        = string
   default     = null
 

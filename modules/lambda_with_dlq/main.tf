@@ -171,6 +171,7 @@ resource "aws_lambda_event_source_mapping" "this" {
   batch_size                         = var.queue.batch_size
   maximum_batching_window_in_seconds = var.queue.maximum_batching_window_in_seconds
   function_response_types            = ["ReportBatchItemFailures"]
+  tags                               = var.tags
 
   dynamic "scaling_config" {
     for_each = var.queue.maximum_concurrency == null ? [] : [var.queue.maximum_concurrency]

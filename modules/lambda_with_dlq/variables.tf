@@ -13,7 +13,7 @@ variable "function_name" {
 }
 
 variable "tags" {
-  description = "Tags for every resource the module creates."
+  description = "Tags for every resource the module creates that takes tags (function, event source mapping, queues, log group, role, alarms)."
   type        = map(string)
   default     = {}
 }

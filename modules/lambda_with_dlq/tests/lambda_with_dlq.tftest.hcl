@@ -128,6 +128,7 @@ run "queue_mode_tuned" {
       event_source_mapping_enabled       = false
     }
     alarm_sns_topic_arn = "arn:aws:sns:eu-west-1:123456789012:alarms"
+    tags                = { team = "images" }
     policy_statements = [{
       sid       = "ReadUploads"
       actions   = ["s3:GetObject"]
@@ -151,6 +152,10 @@ run "queue_mode_tuned" {
   assert {
     condition     = !aws_lambda_event_source_mapping.this[0].enabled
     error_message = "The mapping can be created disabled (pause a consumer)."
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.this[0].tags == var.tags && aws_lambda_function.this.tags == var.tags
+    error_message = "The event source mapping is tagged like every other resource."
   }
   assert {
     condition     = aws_cloudwatch_metric_alarm.dlq_depth[0].alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:alarms"])
