@@ -111,6 +111,7 @@ resource "aws_s3_bucket" "images" {
   bucket        = var.bucket_name
   bucket_prefix = var.bucket_name == null ? "${var.name_prefix}-images-" : null
   force_destroy = var.force_destroy
+  tags          = var.tags
 
   lifecycle {
     precondition {
@@ -240,6 +241,7 @@ resource "aws_s3_bucket_notification" "images" {
 
 resource "aws_cloudwatch_event_bus" "results" {
   name = "${var.name_prefix}-results"
+  tags = var.tags
 }
 
 # Only the producers publish here, each only its own detail types with the pipeline's source (the same
@@ -289,6 +291,7 @@ resource "aws_schemas_discoverer" "results" {
 
   source_arn  = aws_cloudwatch_event_bus.results.arn
   description = "Schemas of the ${var.name_prefix} domain events"
+  tags        = var.tags
 }
 
 module "idempotency" {
@@ -296,6 +299,7 @@ module "idempotency" {
 
   name                        = "${var.name_prefix}-idempotency"
   deletion_protection_enabled = var.deletion_protection
+  tags                        = var.tags
 }
 
 # One record per image, written only by the search_indexer; the layout is search_indexer.table_schema's
@@ -350,6 +354,8 @@ resource "aws_dynamodb_table" "search_index" {
   server_side_encryption {
     enabled = true
   }
+
+  tags = var.tags
 }
 
 resource "aws_lambda_layer_version" "pillow" {
@@ -417,12 +423,14 @@ module "consumer" {
 
   log_retention_days  = var.log_retention_days
   alarm_sns_topic_arn = var.alarm_sns_topic_arn
+  tags                = var.tags
 }
 
 module "routing" {
   source = "./modules/eventbridge_fanout"
 
   name_prefix = "${var.name_prefix}-"
+  tags        = var.tags
   # Static keys on purpose: indexing module.consumer with a for-loop variable makes Terraform wait for every
   # resource of every consumer (functions, mappings, alarms) before routing starts; a static key waits for the
   # named output only, so the queue policies and targets go ahead as soon as the queues exist (~25 s sooner).

@@ -1,11 +1,5 @@
 # Stack-wide inputs first, then one section per section of main.tf: same titles, same order.
 
-variable "aws_region" {
-  description = "Region to deploy to; null uses AWS_REGION / the profile's region."
-  type        = string
-  default     = null
-}
-
 variable "name_prefix" {
   description = "Prefix of every resource name (functions, queues, tables, bus, rules, bucket prefix)."
   type        = string
@@ -18,7 +12,7 @@ variable "name_prefix" {
 }
 
 variable "tags" {
-  description = "Tags for every resource (provider default_tags)."
+  description = "Tags for every resource that takes tags (set on each resource and module; a caller's provider default_tags apply as well)."
   type        = map(string)
   default     = {}
 }

@@ -9,13 +9,8 @@ terraform {
   }
 }
 
-# The root stack is what users apply, so it configures the provider. Region and credentials come from
-# var.aws_region or the usual AWS_* environment / profile. An emulator run overrides this block with a
-# generated *_override.tf file (endpoints, fake credentials); nothing else changes.
-provider "aws" {
-  region = var.aws_region
-
-  default_tags {
-    tags = var.tags
-  }
-}
+# No provider block: the root stack is also a module (callers use for_each, depends_on and
+# providers = { aws = aws.<alias> } on it, which a provider block inside would forbid). Applied as a root
+# configuration, Terraform gives it the default aws provider configuration: region and credentials from the
+# usual AWS_* environment variables or profile. The examples configure the provider explicitly; an emulator
+# run adds a generated provider file (endpoints, fake credentials).

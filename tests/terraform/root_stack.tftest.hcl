@@ -323,3 +323,20 @@ run "overlapping_prefixes_are_rejected" {
   }
   expect_failures = [aws_s3_bucket.images]
 }
+
+# The root stack configures no provider (it is a module too), so its tags are set on each resource and module
+# instead of provider default_tags.
+run "tags_are_set_without_default_tags" {
+  command = plan
+  variables {
+    tags = { project = "images", cost-center = "42" }
+  }
+  assert {
+    condition = alltrue([
+      aws_s3_bucket.images.tags == var.tags,
+      aws_cloudwatch_event_bus.results.tags == var.tags,
+      aws_dynamodb_table.search_index.tags == var.tags,
+    ])
+    error_message = "The root's own resources carry var.tags."
+  }
+}

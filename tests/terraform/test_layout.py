@@ -55,3 +55,18 @@ def test_locals_come_first_in_their_file(config: str) -> None:
         kinds = [kind for kind, _ in _blocks(path)]
         first_other = next((i for i, kind in enumerate(kinds) if kind != "locals"), len(kinds))
         assert "locals" not in kinds[first_other:], f"{path.name}: a locals block after a resource or module"
+
+
+MODULES = [".", "modules/eventbridge_fanout", "modules/idempotency_table", "modules/lambda_with_dlq"]
+_PROVIDER_BLOCK = re.compile(r'^provider\s+"[^"]+"\s*\{', re.MULTILINE)
+
+
+@pytest.mark.parametrize("config", MODULES)
+def test_modules_configure_no_provider(config: str) -> None:
+    """The root stack is a module too (examples call it with for_each and aliased providers): a provider block
+    in it would make `count`, `for_each`, `depends_on` and `providers = {...}` impossible for its callers.
+    Provider configuration belongs to the examples and to the emulator's generated override."""
+    configured = [
+        path.name for path in sorted((ROOT / config).glob("*.tf")) if _PROVIDER_BLOCK.search(path.read_text())
+    ]
+    assert configured == []
