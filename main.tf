@@ -3,7 +3,25 @@
 # search_indexer also consumes. Every consumer is isolated: own queue, DLQ, role, alarms, concurrency.
 
 locals {
-  artifacts_dir = coalesce(var.artifacts_dir, "${path.module}/dist")
+  # Artifacts: the zips of `make build` under artifacts_dir (default dist/ next to this stack), or the same
+  # layout under a release's key prefix in S3 (artifacts_s3). Nothing local is read in S3 mode, so the module
+  # plans where no dist/ exists (downloaded from a registry).
+  artifacts_from_s3 = var.artifacts_s3 != null
+  artifacts_dir     = coalesce(var.artifacts_dir, "${path.module}/dist")
+  artifact_paths = {
+    image_resizer      = "functions/image_resizer.zip"
+    metadata_extractor = "functions/metadata_extractor.zip"
+    search_indexer     = "functions/search_indexer.zip"
+    pillow             = "layers/pillow.zip"
+  }
+  artifact_s3 = local.artifacts_from_s3 ? {
+    for name, path in local.artifact_paths : name => {
+      bucket           = var.artifacts_s3.bucket
+      key              = "${var.artifacts_s3.key_prefix}${path}"
+      object_version   = lookup(var.artifacts_s3.object_versions, name, null)
+      source_code_hash = lookup(var.artifacts_s3.source_code_hashes, name, null)
+    }
+  } : {}
 
   # Region, account and partition from an ARN this stack creates: no data sources, same on provider 5 and 6.
   arn_parts = split(":", aws_cloudwatch_event_bus.results.arn)
@@ -361,10 +379,20 @@ resource "aws_dynamodb_table" "search_index" {
 resource "aws_lambda_layer_version" "pillow" {
   layer_name               = "${var.name_prefix}-pillow"
   description              = "Pillow, and pyspng + numpy unless PNG_DECODER=0, for ${var.lambda_runtime} ${var.lambda_architecture} (make build)"
-  filename                 = "${local.artifacts_dir}/layers/pillow.zip"
-  source_code_hash         = filebase64sha256("${local.artifacts_dir}/layers/pillow.zip")
+  filename                 = local.artifacts_from_s3 ? null : "${local.artifacts_dir}/${local.artifact_paths.pillow}"
+  s3_bucket                = try(local.artifact_s3.pillow.bucket, null)
+  s3_key                   = try(local.artifact_s3.pillow.key, null)
+  s3_object_version        = try(local.artifact_s3.pillow.object_version, null)
+  source_code_hash         = local.artifacts_from_s3 ? local.artifact_s3.pillow.source_code_hash : filebase64sha256("${local.artifacts_dir}/${local.artifact_paths.pillow}")
   compatible_runtimes      = [var.lambda_runtime]
   compatible_architectures = [var.lambda_architecture]
+
+  lifecycle {
+    precondition {
+      condition     = var.artifacts_dir == null || var.artifacts_s3 == null
+      error_message = "Set artifacts_dir (local zips) or artifacts_s3 (a release in S3), not both."
+    }
+  }
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -385,16 +413,18 @@ module "consumer" {
   source   = "./modules/lambda_with_dlq"
   for_each = local.consumers
 
-  function_name = "${var.name_prefix}-${replace(each.key, "_", "-")}"
-  description   = each.value.description
-  filename      = "${local.artifacts_dir}/functions/${each.key}.zip"
-  handler       = "${each.key}.app.handler"
-  runtime       = var.lambda_runtime
-  architecture  = var.lambda_architecture
-  memory_size   = each.value.settings.memory_size
-  timeout       = each.value.settings.timeout
-  layers        = each.value.layers
-  tracing_mode  = var.tracing_mode
+  function_name    = "${var.name_prefix}-${replace(each.key, "_", "-")}"
+  description      = each.value.description
+  filename         = local.artifacts_from_s3 ? null : "${local.artifacts_dir}/${local.artifact_paths[each.key]}"
+  s3_package       = local.artifacts_from_s3 ? { bucket = local.artifact_s3[each.key].bucket, key = local.artifact_s3[each.key].key, object_version = local.artifact_s3[each.key].object_version } : null
+  source_code_hash = local.artifacts_from_s3 ? local.artifact_s3[each.key].source_code_hash : null
+  handler          = "${each.key}.app.handler"
+  runtime          = var.lambda_runtime
+  architecture     = var.lambda_architecture
+  memory_size      = each.value.settings.memory_size
+  timeout          = each.value.settings.timeout
+  layers           = each.value.layers
+  tracing_mode     = var.tracing_mode
 
   environment_variables = merge(
     local.common_env,

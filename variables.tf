@@ -110,9 +110,43 @@ variable "deletion_protection" {
 }
 
 variable "artifacts_dir" {
-  description = "Directory with the output of `make build` (functions/<name>.zip, layers/pillow.zip); null means dist/ next to this stack."
+  description = "Directory with the output of `make build` (functions/<name>.zip, layers/pillow.zip); null means dist/ next to this stack. Not with artifacts_s3."
   type        = string
   default     = null
+}
+
+variable "artifacts_s3" {
+  description = "Deploy from the zips a release uploaded to S3 instead of local files: bucket (in the deployment's region), key_prefix (the objects are <key_prefix>functions/<consumer>.zip and <key_prefix>layers/pillow.zip, e.g. image-pipeline/1.0.0/), and optionally, by artifact (image_resizer, metadata_extractor, search_indexer, pillow), object_versions (versioned bucket) and source_code_hashes (base64 SHA-256 from the release's manifest.json). null uses artifacts_dir."
+  type = object({
+    bucket             = string
+    key_prefix         = string
+    object_versions    = optional(map(string), {})
+    source_code_hashes = optional(map(string), {})
+  })
+  default = null
+
+  validation {
+    condition     = var.artifacts_s3 == null ? true : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.artifacts_s3.bucket))
+    error_message = "artifacts_s3.bucket must be an S3 bucket name."
+  }
+
+  validation {
+    condition     = var.artifacts_s3 == null ? true : var.artifacts_s3.key_prefix == "" || (endswith(var.artifacts_s3.key_prefix, "/") && !startswith(var.artifacts_s3.key_prefix, "/"))
+    error_message = "artifacts_s3.key_prefix must be empty or a folder-like prefix ending with '/' (no leading '/'), e.g. image-pipeline/1.0.0/."
+  }
+
+  validation {
+    condition = var.artifacts_s3 == null ? true : alltrue([
+      for name in concat(keys(var.artifacts_s3.object_versions), keys(var.artifacts_s3.source_code_hashes)) :
+      contains(["image_resizer", "metadata_extractor", "search_indexer", "pillow"], name)
+    ])
+    error_message = "artifacts_s3.object_versions and source_code_hashes are keyed by artifact: image_resizer, metadata_extractor, search_indexer, pillow."
+  }
+
+  validation {
+    condition     = var.artifacts_s3 == null ? true : alltrue([for h in values(var.artifacts_s3.source_code_hashes) : can(regex("^[A-Za-z0-9+/]{43}=$", h))])
+    error_message = "artifacts_s3.source_code_hashes must hold base64-encoded SHA-256 values (44 characters, as in the release manifest)."
+  }
 }
 
 variable "lambda_runtime" {

@@ -10,9 +10,13 @@ locals {
 
   runtime_minor = tonumber(split(".", var.runtime)[1])
 
-  # A conditional, not coalesce(): a function's arguments are all evaluated, so coalesce() read the file (and
+  # Conditionals, not coalesce(): a function's arguments are all evaluated, so coalesce() read the file (and
   # failed when it was missing) even when a hash was given; only the chosen branch of a conditional counts.
-  source_code_hash = var.source_code_hash != null ? var.source_code_hash : filebase64sha256(var.filename)
+  # A package in S3 without a hash is redeployed when its key or object version changes.
+  source_code_hash = (
+    var.source_code_hash != null ? var.source_code_hash :
+    var.filename != null ? filebase64sha256(var.filename) : null
+  )
 
   # What events and the event source mapping invoke: the alias when versions are published.
   invoke_target_arn = local.publish ? aws_lambda_alias.this[0].arn : aws_lambda_function.this.arn
@@ -31,6 +35,9 @@ resource "aws_lambda_function" "this" {
   description                    = var.description
   role                           = aws_iam_role.this.arn
   filename                       = var.filename
+  s3_bucket                      = try(var.s3_package.bucket, null)
+  s3_key                         = try(var.s3_package.key, null)
+  s3_object_version              = try(var.s3_package.object_version, null)
   source_code_hash               = local.source_code_hash
   handler                        = var.handler
   runtime                        = var.runtime
@@ -69,6 +76,10 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_iam_role_policy.this, aws_cloudwatch_log_group.this]
 
   lifecycle {
+    precondition {
+      condition     = (var.filename == null) != (var.s3_package == null)
+      error_message = "Set exactly one of filename (a local zip) and s3_package (a zip in S3)."
+    }
     precondition {
       condition     = !(var.snap_start && var.provisioned_concurrent_executions > 0)
       error_message = "snap_start and provisioned_concurrent_executions are mutually exclusive."

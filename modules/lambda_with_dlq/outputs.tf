@@ -13,6 +13,17 @@ output "invoke_target_arn" {
   value       = local.invoke_target_arn
 }
 
+output "deployment_package" {
+  description = "Where the function's code comes from: filename, or s3_bucket, s3_key and s3_object_version; and the source_code_hash used (null when none)."
+  value = {
+    filename          = var.filename
+    s3_bucket         = try(var.s3_package.bucket, null)
+    s3_key            = try(var.s3_package.key, null)
+    s3_object_version = try(var.s3_package.object_version, null)
+    source_code_hash  = local.source_code_hash
+  }
+}
+
 output "alias_arn" {
   description = "ARN of the alias, or null when no version is published."
   value       = local.publish ? aws_lambda_alias.this[0].arn : null

@@ -29,14 +29,35 @@ variable "description" {
 }
 
 variable "filename" {
-  description = "Path to the deployment package (zip). Its SHA-256 decides when the code is updated."
+  description = "Path to a local deployment package (zip); its SHA-256 decides when the code is updated. Set this or s3_package."
   type        = string
+  default     = null
+}
+
+variable "s3_package" {
+  description = "The deployment package in S3 instead of a local file: bucket (in the function's region), key and, in a versioned bucket, the object version. Without source_code_hash the code is updated when the key or the version changes (a release publishes under a new key prefix). Set this or filename."
+  type = object({
+    bucket         = string
+    key            = string
+    object_version = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.s3_package == null ? true : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.s3_package.bucket)) && endswith(var.s3_package.key, ".zip") && !startswith(var.s3_package.key, "/")
+    error_message = "s3_package needs an S3 bucket name and the key of a .zip object (no leading '/')."
+  }
 }
 
 variable "source_code_hash" {
-  description = "Base64 SHA-256 of the package; null computes it from `filename`. When given, the file is not read at plan time."
+  description = "Base64 SHA-256 of the package; null computes it from `filename` (or, for s3_package, leaves updates to key and version changes). When given, no file is read at plan time."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.source_code_hash == null ? true : can(regex("^[A-Za-z0-9+/]{43}=$", var.source_code_hash))
+    error_message = "source_code_hash must be a base64-encoded SHA-256 (44 characters), as filebase64sha256() returns."
+  }
 }
 
 variable "handler" {

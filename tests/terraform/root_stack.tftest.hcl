@@ -340,3 +340,65 @@ run "tags_are_set_without_default_tags" {
     error_message = "The root's own resources carry var.tags."
   }
 }
+
+# Deploying from a release's zips in S3: no local dist/ exists (a module downloaded from a registry has none),
+# and nothing local is read.
+run "artifacts_from_s3" {
+  command = plan
+  variables {
+    artifacts_dir = null
+    artifacts_s3 = {
+      bucket          = "releases-bucket"
+      key_prefix      = "image-pipeline/1.0.0/"
+      object_versions = { pillow = "L4kqtJlcpXroDTDmJ" }
+      source_code_hashes = {
+        image_resizer = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        pillow        = "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="
+      }
+    }
+  }
+  assert {
+    condition = (
+      aws_lambda_layer_version.pillow.filename == null &&
+      aws_lambda_layer_version.pillow.s3_bucket == "releases-bucket" &&
+      aws_lambda_layer_version.pillow.s3_key == "image-pipeline/1.0.0/layers/pillow.zip" &&
+      aws_lambda_layer_version.pillow.s3_object_version == "L4kqtJlcpXroDTDmJ" &&
+      aws_lambda_layer_version.pillow.source_code_hash == "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="
+    )
+    error_message = "The layer comes from <key_prefix>layers/pillow.zip with its version and hash."
+  }
+  assert {
+    condition = alltrue([
+      for name, c in module.consumer :
+      c.deployment_package.filename == null && c.deployment_package.s3_bucket == "releases-bucket" &&
+      c.deployment_package.s3_key == "image-pipeline/1.0.0/functions/${name}.zip"
+    ])
+    error_message = "Each function comes from <key_prefix>functions/<consumer>.zip."
+  }
+  assert {
+    condition     = module.consumer["image_resizer"].deployment_package.source_code_hash == "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" && module.consumer["search_indexer"].deployment_package.source_code_hash == null
+    error_message = "Hashes from the release manifest are passed per artifact."
+  }
+}
+
+run "one_artifact_source_only" {
+  command = plan
+  variables {
+    artifacts_s3 = { bucket = "releases-bucket", key_prefix = "image-pipeline/1.0.0/" }
+  }
+  expect_failures = [aws_lambda_layer_version.pillow]
+}
+
+run "artifacts_s3_is_validated" {
+  command = plan
+  variables {
+    artifacts_dir = null
+    artifacts_s3 = {
+      bucket             = "Not_A_Bucket"
+      key_prefix         = "/no-leading-slash"
+      object_versions    = { image_resiser = "v1" }
+      source_code_hashes = { pillow = "not-base64-sha256" }
+    }
+  }
+  expect_failures = [var.artifacts_s3]
+}

@@ -334,3 +334,56 @@ run "customer_keys" {
     error_message = "The role may use the queue key, named by its ARN."
   }
 }
+
+# The package can come from S3 (the zips a release publishes) instead of a local file: nothing is read locally.
+run "package_from_s3" {
+  command = plan
+  variables {
+    filename = null
+    s3_package = {
+      bucket         = "releases-bucket"
+      key            = "image-pipeline/1.0.0/functions/thumbs.zip"
+      object_version = "3sL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
+    }
+    source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+  }
+  assert {
+    condition = (
+      aws_lambda_function.this.filename == null &&
+      aws_lambda_function.this.s3_bucket == "releases-bucket" &&
+      aws_lambda_function.this.s3_key == "image-pipeline/1.0.0/functions/thumbs.zip" &&
+      aws_lambda_function.this.s3_object_version == "3sL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY" &&
+      aws_lambda_function.this.source_code_hash == "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" &&
+      output.deployment_package.s3_key == aws_lambda_function.this.s3_key
+    )
+    error_message = "The function deploys the S3 object, with the given hash."
+  }
+}
+
+run "package_from_s3_without_a_hash" {
+  command = plan
+  variables {
+    filename   = null
+    s3_package = { bucket = "releases-bucket", key = "image-pipeline/1.0.0/functions/thumbs.zip" }
+  }
+  assert {
+    condition     = output.deployment_package.source_code_hash == null && output.deployment_package.s3_object_version == null
+    error_message = "Without a hash the code changes with the key (a new release prefix) or the object version."
+  }
+}
+
+run "exactly_one_package_source" {
+  command = plan
+  variables {
+    s3_package = { bucket = "releases-bucket", key = "image-pipeline/1.0.0/functions/thumbs.zip" }
+  }
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "a_package_source_is_required" {
+  command = plan
+  variables {
+    filename = null
+  }
+  expect_failures = [aws_lambda_function.this]
+}
