@@ -454,6 +454,11 @@ module "consumer" {
   log_retention_days  = var.log_retention_days
   alarm_sns_topic_arn = var.alarm_sns_topic_arn
   tags                = var.tags
+
+  existing_role_arn         = lookup(var.iam.existing_role_arns, each.key, null)
+  role_path                 = lookup(var.iam.existing_role_arns, each.key, null) == null ? var.iam.role_path : "/"
+  role_permissions_boundary = lookup(var.iam.existing_role_arns, each.key, null) == null ? var.iam.role_permissions_boundary : null
+  role_managed_policy_arns  = lookup(var.iam.existing_role_arns, each.key, null) == null ? var.iam.role_managed_policy_arns : {}
 }
 
 module "routing" {

@@ -64,12 +64,14 @@ output "dlq_urls" {
 }
 
 output "consumers" {
-  description = "Everything about each consumer: function, role, log group, queues, event source mapping, alarms."
+  description = "Everything about each consumer: function, role (with required_policy_json, everything the role needs), log group, queues, event source mapping, alarms."
   value = {
     for name, c in module.consumer : name => {
       function_name             = c.function_name
       function_arn              = c.function_arn
       role_name                 = c.role_name
+      role_arn                  = c.role_arn
+      required_policy_json      = c.required_policy_json
       log_group_name            = c.log_group_name
       buffer_queue_url          = c.buffer_queue_url
       buffer_queue_arn          = c.buffer_queue_arn

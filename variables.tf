@@ -409,3 +409,23 @@ variable "archive_retention_days" {
   type        = number
   default     = 14
 }
+
+# ---------------------------------------------------------------------------------------------------------------
+# IAM
+# ---------------------------------------------------------------------------------------------------------------
+
+variable "iam" {
+  description = "Execution roles in locked-down accounts, for every consumer: role_path and role_permissions_boundary (a policy ARN) of the roles the stack creates, role_managed_policy_arns (static name => policy ARN) attached to each, and existing_role_arns (by consumer) to use roles you manage instead: then nothing is created on or attached to them, and the consumers output's required_policy_json says what each needs."
+  type = object({
+    role_path                 = optional(string, "/")
+    role_permissions_boundary = optional(string)
+    role_managed_policy_arns  = optional(map(string), {})
+    existing_role_arns        = optional(map(string), {})
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.iam.existing_role_arns) : contains(["image_resizer", "metadata_extractor", "search_indexer"], name)])
+    error_message = "iam.existing_role_arns is keyed by consumer: image_resizer, metadata_extractor, search_indexer."
+  }
+}

@@ -33,7 +33,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_173:Environment variables hold names and limits, no secrets; a customer key is optional (kms_key_arn).
   function_name                  = var.function_name
   description                    = var.description
-  role                           = aws_iam_role.this.arn
+  role                           = local.role_arn
   filename                       = var.filename
   s3_bucket                      = try(var.s3_package.bucket, null)
   s3_key                         = try(var.s3_package.key, null)
@@ -76,6 +76,10 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_iam_role_policy.this, aws_cloudwatch_log_group.this]
 
   lifecycle {
+    precondition {
+      condition     = local.create_role || (var.role_path == "/" && var.role_permissions_boundary == null && length(var.role_managed_policy_arns) == 0)
+      error_message = "role_path, role_permissions_boundary and role_managed_policy_arns configure the role this module creates; with existing_role_arn, set them on that role instead."
+    }
     precondition {
       condition     = (var.filename == null) != (var.s3_package == null)
       error_message = "Set exactly one of filename (a local zip) and s3_package (a zip in S3)."

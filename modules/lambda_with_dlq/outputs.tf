@@ -35,18 +35,23 @@ output "environment_variables" {
 }
 
 output "role_policy_json" {
-  description = "The execution role's main inline policy (JSON): module statements plus policy_statements (the buffer queue permission is a separate policy)."
-  value       = aws_iam_role_policy.this.policy
+  description = "The module's statements plus policy_statements (JSON): the main inline policy of the role the module creates (the buffer queue permission and policy_documents are separate policies)."
+  value       = jsonencode({ Version = "2012-10-17", Statement = local.base_statements })
+}
+
+output "required_policy_json" {
+  description = "Every statement the function needs in one policy document (JSON): the module's, policy_statements, the buffer queue permission and the statements of policy_documents. Attach it to an existing_role_arn."
+  value       = jsonencode({ Version = "2012-10-17", Statement = local.required_statements })
 }
 
 output "role_name" {
-  description = "Name of the execution role (attach more policies to it if needed)."
-  value       = aws_iam_role.this.name
+  description = "Name of the execution role (the created one, or the name in existing_role_arn)."
+  value       = local.role_name
 }
 
 output "role_arn" {
-  description = "ARN of the execution role."
-  value       = aws_iam_role.this.arn
+  description = "ARN of the execution role (the created one, or existing_role_arn)."
+  value       = local.role_arn
 }
 
 output "log_group_name" {

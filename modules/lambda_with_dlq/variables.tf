@@ -306,6 +306,50 @@ variable "async" {
 # IAM
 # ---------------------------------------------------------------------------------------------------------------
 
+variable "existing_role_arn" {
+  description = "ARN of an execution role you manage (accounts where only the platform team creates roles). The module then creates no role and attaches nothing to it: give the role what required_policy_json lists. null creates the role."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.existing_role_arn == null ? true : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.existing_role_arn))
+    error_message = "existing_role_arn must be an IAM role ARN (arn:<partition>:iam::<account>:role/<path><name>)."
+  }
+}
+
+variable "role_path" {
+  description = "Path of the execution role the module creates (e.g. /workloads/), for accounts whose policies or SCPs match roles by path."
+  type        = string
+  default     = "/"
+
+  validation {
+    condition     = length(var.role_path) <= 512 && can(regex("^(/|/[!-~]+/)$", var.role_path))
+    error_message = "role_path must be / or start and end with / (printable ASCII, at most 512 characters), e.g. /workloads/images/."
+  }
+}
+
+variable "role_permissions_boundary" {
+  description = "ARN of the managed policy set as the created role's permissions boundary (required by many locked-down accounts); null sets none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_permissions_boundary == null ? true : can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.role_permissions_boundary))
+    error_message = "role_permissions_boundary must be an IAM policy ARN (arn:<partition>:iam::<account or aws>:policy/<name>)."
+  }
+}
+
+variable "role_managed_policy_arns" {
+  description = "Managed policies to attach to the created role, keyed by a name known at plan time (the ARN of a policy created in the same apply is not), e.g. { insights = \"arn:aws:iam::aws:policy/CloudWatchLambdaInsightsExecutionRolePolicy\" }."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for arn in values(var.role_managed_policy_arns) : can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", arn))])
+    error_message = "role_managed_policy_arns values must be IAM policy ARNs."
+  }
+}
+
 variable "policy_statements" {
   description = "Extra IAM statements for the execution role (least privilege: name the resources)."
   type = list(object({

@@ -402,3 +402,38 @@ run "artifacts_s3_is_validated" {
   }
   expect_failures = [var.artifacts_s3]
 }
+
+# Locked-down accounts: created roles get the path, boundary and managed policies; a consumer with an existing
+# role gets none of it, and the results bus policy admits that role.
+run "iam_for_locked_down_accounts" {
+  command = plan
+  variables {
+    iam = {
+      role_path                 = "/workloads/"
+      role_permissions_boundary = "arn:aws:iam::123456789012:policy/workload-boundary"
+      role_managed_policy_arns  = { insights = "arn:aws:iam::aws:policy/CloudWatchLambdaInsightsExecutionRolePolicy" }
+      existing_role_arns        = { metadata_extractor = "arn:aws:iam::123456789012:role/platform/extractor" }
+    }
+  }
+  assert {
+    condition     = module.consumer["metadata_extractor"].role_arn == "arn:aws:iam::123456789012:role/platform/extractor" && module.consumer["metadata_extractor"].role_name == "extractor"
+    error_message = "The extractor runs with the existing role."
+  }
+  assert {
+    condition     = contains(flatten([for s in jsondecode(output.consumers["metadata_extractor"].required_policy_json).Statement : s.Action]), "events:PutEvents")
+    error_message = "required_policy_json includes the consumer's own statements."
+  }
+  assert {
+    condition     = contains(jsondecode(aws_cloudwatch_event_bus_policy.results.policy).Statement[0].Condition.ArnNotEquals["aws:PrincipalArn"], "arn:aws:iam::123456789012:role/platform/extractor")
+    error_message = "The results bus admits the existing role."
+  }
+}
+
+run "iam_existing_roles_are_keyed_by_consumer" {
+  command = plan
+  variables {
+    iam = { existing_role_arns = { image_resiser = "arn:aws:iam::123456789012:role/x" } }
+  }
+  expect_failures = [var.iam]
+}
+

@@ -82,13 +82,13 @@ run "queue_mode_defaults" {
   }
   assert {
     condition = alltrue([
-      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource != ["*"] if s.Sid != "WriteTraces"
+      for s in jsondecode(aws_iam_role_policy.this[0].policy).Statement : s.Resource != ["*"] if s.Sid != "WriteTraces"
     ])
     error_message = "Only X-Ray statements may use a wildcard resource."
   }
   assert {
     condition = one([
-      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "SendToOwnDlq"
+      for s in jsondecode(aws_iam_role_policy.this[0].policy).Statement : s if s.Sid == "SendToOwnDlq"
     ]) == { Sid = "SendToOwnDlq", Effect = "Allow", Action = ["sqs:SendMessage"], Resource = [aws_sqs_queue.dlq.arn] }
     error_message = "The function may only send to its own DLQ (no reads: the code never calls them)."
   }
@@ -163,7 +163,7 @@ run "queue_mode_tuned" {
   }
   assert {
     condition = one([
-      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if try(s.Sid, "") == "ReadUploads"
+      for s in jsondecode(aws_iam_role_policy.this[0].policy).Statement : s if try(s.Sid, "") == "ReadUploads"
     ]).Condition.StringEquals["s3:ExistingObjectTag/scan"] == ["clean"]
     error_message = "Caller statements keep their conditions."
   }
@@ -216,7 +216,7 @@ run "async_mode" {
   }
   assert {
     condition = length(aws_iam_role_policy.consume_buffer) == 0 && one([
-      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Action if s.Sid == "SendToOwnDlq"
+      for s in jsondecode(aws_iam_role_policy.this[0].policy).Statement : s.Action if s.Sid == "SendToOwnDlq"
     ]) == ["sqs:SendMessage"]
     error_message = "Async mode: no buffer permission; SendMessage on the DLQ is all the on-failure destination needs."
   }
@@ -329,7 +329,7 @@ run "customer_keys" {
   }
   assert {
     condition = one([
-      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if s.Sid == "UseQueueKey"
+      for s in jsondecode(aws_iam_role_policy.this[0].policy).Statement : s.Resource if s.Sid == "UseQueueKey"
     ]) == [var.sqs_kms_master_key_id]
     error_message = "The role may use the queue key, named by its ARN."
   }
@@ -386,4 +386,65 @@ run "a_package_source_is_required" {
     filename = null
   }
   expect_failures = [aws_lambda_function.this]
+}
+
+# Locked-down accounts: roles under a path, with a permissions boundary, and the managed policies the platform
+# requires (keyed by a static name: the ARN of a policy created in the same apply is unknown at plan).
+run "role_for_locked_down_accounts" {
+  variables {
+    role_path                 = "/workloads/images/"
+    role_permissions_boundary = "arn:aws:iam::123456789012:policy/workload-boundary"
+    role_managed_policy_arns = {
+      insights = "arn:aws:iam::aws:policy/CloudWatchLambdaInsightsExecutionRolePolicy"
+    }
+  }
+  assert {
+    condition     = aws_iam_role.this[0].path == "/workloads/images/" && aws_iam_role.this[0].permissions_boundary == var.role_permissions_boundary
+    error_message = "The role gets the path and the permissions boundary."
+  }
+  assert {
+    condition     = aws_iam_role_policy_attachment.managed["insights"].policy_arn == "arn:aws:iam::aws:policy/CloudWatchLambdaInsightsExecutionRolePolicy"
+    error_message = "Managed policies are attached, keyed by their static name."
+  }
+}
+
+# A role the platform team manages: the module creates no role and attaches nothing to it; what the role needs
+# is in required_policy_json.
+run "existing_role" {
+  variables {
+    existing_role_arn = "arn:aws:iam::123456789012:role/platform/thumbs-exec"
+    policy_documents  = { extra = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"Extra\",\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::b/*\"}]}" }
+  }
+  assert {
+    condition     = length(aws_iam_role.this) == 0 && length(aws_iam_role_policy.this) == 0 && length(aws_iam_role_policy.consume_buffer) == 0 && length(aws_iam_role_policy.extra) == 0 && length(aws_iam_role_policy_attachment.managed) == 0
+    error_message = "Nothing is created on or attached to an existing role."
+  }
+  assert {
+    condition     = aws_lambda_function.this.role == var.existing_role_arn && output.role_arn == var.existing_role_arn && output.role_name == "thumbs-exec"
+    error_message = "The function runs with the existing role."
+  }
+  assert {
+    condition     = toset([for s in jsondecode(output.required_policy_json).Statement : s.Sid]) == toset(["WriteOwnLogs", "SendToOwnDlq", "WriteTraces", "ConsumeBufferQueue", "Extra"])
+    error_message = "required_policy_json lists everything the function needs: logs, DLQ, traces, the buffer, the extra documents."
+  }
+}
+
+run "existing_role_excludes_role_settings" {
+  command = plan
+  variables {
+    existing_role_arn         = "arn:aws:iam::123456789012:role/platform/thumbs-exec"
+    role_permissions_boundary = "arn:aws:iam::123456789012:policy/workload-boundary"
+  }
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "invalid_iam_inputs_fail_validation" {
+  command = plan
+  variables {
+    existing_role_arn         = "thumbs-exec"
+    role_path                 = "workloads"
+    role_permissions_boundary = "workload-boundary"
+    role_managed_policy_arns  = { bad = "ReadOnlyAccess" }
+  }
+  expect_failures = [var.existing_role_arn, var.role_path, var.role_permissions_boundary, var.role_managed_policy_arns]
 }
