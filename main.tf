@@ -426,6 +426,9 @@ module "consumer" {
   layers           = each.value.layers
   tracing_mode     = var.tracing_mode
 
+  vpc_config              = var.vpc_config
+  code_signing_config_arn = var.code_signing_config_arn
+
   environment_variables = merge(
     local.common_env,
     {

@@ -380,6 +380,21 @@ variable "search_indexer" {
   default = {}
 }
 
+variable "vpc_config" {
+  description = "Run every consumer in your VPC: subnet_ids (private subnets reaching S3, SQS, DynamoDB, EventBridge, CloudWatch Logs and X-Ray through a NAT gateway or VPC endpoints) and security_group_ids (egress to those). null runs them outside any VPC."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
+}
+
+variable "code_signing_config_arn" {
+  description = "ARN of a Lambda code signing configuration for every consumer (sign the release zips with AWS Signer); null: no code signing."
+  type        = string
+  default     = null
+}
+
 variable "event_source_mapping_enabled" {
   description = "Create the consumers' event source mappings enabled. false pauses every consumer (messages wait in the buffers); emulator runs use false and poll the queues themselves."
   type        = bool

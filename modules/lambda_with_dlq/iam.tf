@@ -32,6 +32,14 @@ locals {
       Action   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
       Resource = ["*"]
     }] : [],
+    var.vpc_config == null ? [] : [{
+      # What AWSLambdaVPCAccessExecutionRole grants for the function's network interfaces (Lambda creates them
+      # with this role); these actions take no resource-level scoping that would fit every VPC.
+      Sid      = "ManageVpcNetworkInterfaces"
+      Effect   = "Allow"
+      Action   = ["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:UnassignPrivateIpAddresses"]
+      Resource = ["*"]
+    }],
     var.sqs_kms_master_key_id == null ? [] : [{
       Sid      = "UseQueueKey"
       Effect   = "Allow"

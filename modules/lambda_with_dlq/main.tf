@@ -27,8 +27,8 @@ locals {
 # ---------------------------------------------------------------------------------------------------------------
 
 resource "aws_lambda_function" "this" {
-  #checkov:skip=CKV_AWS_117:The function only calls AWS APIs; a VPC adds NAT/endpoint cost and cold-start latency without isolating anything.
-  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile the user owns; packages come from this repository's reproducible build.
+  #checkov:skip=CKV_AWS_117:A VPC is optional (vpc_config): the consumers only call AWS APIs, and a VPC adds NAT or endpoint cost without isolating anything.
+  #checkov:skip=CKV_AWS_272:Code signing is optional (code_signing_config_arn): it needs a signing profile the user owns.
   #checkov:skip=CKV_AWS_115:Reserved concurrency is a variable; a default would fail on new accounts whose unreserved pool is at the minimum of 10.
   #checkov:skip=CKV_AWS_173:Environment variables hold names and limits, no secrets; a customer key is optional (kms_key_arn).
   function_name                  = var.function_name
@@ -48,6 +48,7 @@ resource "aws_lambda_function" "this" {
   kms_key_arn                    = var.kms_key_arn
   reserved_concurrent_executions = var.reserved_concurrent_executions
   publish                        = local.publish
+  code_signing_config_arn        = var.code_signing_config_arn
 
   environment {
     variables = merge(var.environment_variables, { DLQ_URL = aws_sqs_queue.dlq.url })
@@ -60,6 +61,14 @@ resource "aws_lambda_function" "this" {
   # Failed asynchronous invocations land in the same DLQ as the handler's permanent failures.
   dead_letter_config {
     target_arn = aws_sqs_queue.dlq.arn
+  }
+
+  dynamic "vpc_config" {
+    for_each = var.vpc_config == null ? [] : [var.vpc_config]
+    content {
+      subnet_ids         = vpc_config.value.subnet_ids
+      security_group_ids = vpc_config.value.security_group_ids
+    }
   }
 
   dynamic "snap_start" {

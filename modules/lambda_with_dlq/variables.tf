@@ -142,6 +142,36 @@ variable "kms_key_arn" {
   }
 }
 
+variable "vpc_config" {
+  description = "Run the function in your VPC: subnet_ids (private subnets whose routes reach S3, SQS, DynamoDB, EventBridge, CloudWatch Logs and X-Ray through a NAT gateway or VPC endpoints) and security_group_ids. The role gets the network-interface permissions Lambda needs. null runs it outside any VPC."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
+
+  validation {
+    condition = var.vpc_config == null ? true : (
+      length(var.vpc_config.subnet_ids) >= 1 && length(var.vpc_config.subnet_ids) <= 16 &&
+      length(var.vpc_config.security_group_ids) >= 1 && length(var.vpc_config.security_group_ids) <= 5 &&
+      alltrue([for id in var.vpc_config.subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", id))]) &&
+      alltrue([for id in var.vpc_config.security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", id))])
+    )
+    error_message = "vpc_config needs 1-16 subnet ids (subnet-...) and 1-5 security group ids (sg-...)."
+  }
+}
+
+variable "code_signing_config_arn" {
+  description = "ARN of a Lambda code signing configuration: Lambda then accepts only packages signed by its signing profiles (sign the release zips with AWS Signer). null: no code signing."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.code_signing_config_arn == null ? true : can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17}$", var.code_signing_config_arn))
+    error_message = "code_signing_config_arn must be a code signing config ARN (arn:<partition>:lambda:<region>:<account>:code-signing-config:csc-<17 characters>)."
+  }
+}
+
 variable "tracing_mode" {
   description = "X-Ray tracing mode: Active or PassThrough."
   type        = string

@@ -437,3 +437,17 @@ run "iam_existing_roles_are_keyed_by_consumer" {
   expect_failures = [var.iam]
 }
 
+run "consumers_in_a_vpc_with_code_signing" {
+  command = plan
+  variables {
+    vpc_config              = { subnet_ids = ["subnet-0a1b2c3d4e5f60718"], security_group_ids = ["sg-0a1b2c3d4e5f60718"] }
+    code_signing_config_arn = "arn:aws:lambda:eu-west-1:123456789012:code-signing-config:csc-0a1b2c3d4e5f60718"
+  }
+  assert {
+    condition = alltrue([
+      for name, c in module.consumer : contains([for s in jsondecode(c.role_policy_json).Statement : s.Sid], "ManageVpcNetworkInterfaces")
+    ])
+    error_message = "Every consumer's role may manage its network interfaces in the VPC."
+  }
+}
+

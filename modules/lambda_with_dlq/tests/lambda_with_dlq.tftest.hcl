@@ -448,3 +448,46 @@ run "invalid_iam_inputs_fail_validation" {
   }
   expect_failures = [var.existing_role_arn, var.role_path, var.role_permissions_boundary, var.role_managed_policy_arns]
 }
+
+# In a VPC: the subnets and security groups are passed, and the role gets the network-interface permissions
+# Lambda needs (those of AWSLambdaVPCAccessExecutionRole, which have no resource-level scoping).
+run "vpc_and_code_signing" {
+  variables {
+    vpc_config = {
+      subnet_ids         = ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"]
+      security_group_ids = ["sg-0a1b2c3d4e5f60718"]
+    }
+    code_signing_config_arn = "arn:aws:lambda:eu-west-1:123456789012:code-signing-config:csc-0a1b2c3d4e5f60718"
+  }
+  assert {
+    condition     = aws_lambda_function.this.vpc_config[0].subnet_ids == toset(var.vpc_config.subnet_ids) && aws_lambda_function.this.vpc_config[0].security_group_ids == toset(var.vpc_config.security_group_ids)
+    error_message = "The function runs in the given subnets and security groups."
+  }
+  assert {
+    condition     = aws_lambda_function.this.code_signing_config_arn == var.code_signing_config_arn
+    error_message = "The code signing configuration is attached."
+  }
+  assert {
+    condition = toset(one([
+      for s in jsondecode(aws_iam_role_policy.this[0].policy).Statement : s.Action if s.Sid == "ManageVpcNetworkInterfaces"
+    ])) == toset(["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:UnassignPrivateIpAddresses"])
+    error_message = "The role may manage the function's network interfaces."
+  }
+}
+
+run "no_vpc_by_default" {
+  command = plan
+  assert {
+    condition     = length(aws_lambda_function.this.vpc_config) == 0 && aws_lambda_function.this.code_signing_config_arn == null
+    error_message = "No VPC and no code signing unless asked."
+  }
+}
+
+run "invalid_vpc_and_code_signing_inputs_fail_validation" {
+  command = plan
+  variables {
+    vpc_config              = { subnet_ids = [], security_group_ids = ["default"] }
+    code_signing_config_arn = "csc-0a1b2c3d4e5f60718"
+  }
+  expect_failures = [var.vpc_config, var.code_signing_config_arn]
+}
