@@ -448,6 +448,7 @@ module "consumer" {
     maximum_concurrency                = each.value.settings.maximum_concurrency
     max_receive_count                  = each.value.settings.max_receive_count
     event_source_mapping_enabled       = var.event_source_mapping_enabled
+    metrics                            = var.event_source_mapping_metrics ? ["EventCount"] : []
   }
 
   reserved_concurrent_executions    = each.value.settings.reserved_concurrent_executions

@@ -401,6 +401,12 @@ variable "event_source_mapping_enabled" {
   default     = true
 }
 
+variable "event_source_mapping_metrics" {
+  description = "Turn on the event source mappings' own CloudWatch metrics (EventCount: polled, filtered, invoked, failed, dropped events), charged as custom metrics."
+  type        = bool
+  default     = false
+}
+
 variable "alarm_sns_topic_arn" {
   description = "SNS topic for alarm notifications; null creates the alarms without actions."
   type        = string

@@ -204,6 +204,26 @@ resource "aws_lambda_event_source_mapping" "this" {
     }
   }
 
+  # Lambda deletes the messages that match none of the patterns, without invoking the function.
+  dynamic "filter_criteria" {
+    for_each = length(var.queue.filter_patterns) == 0 ? [] : [var.queue.filter_patterns]
+    content {
+      dynamic "filter" {
+        for_each = filter_criteria.value
+        content {
+          pattern = filter.value
+        }
+      }
+    }
+  }
+
+  dynamic "metrics_config" {
+    for_each = length(var.queue.metrics) == 0 ? [] : [var.queue.metrics]
+    content {
+      metrics = metrics_config.value
+    }
+  }
+
   depends_on = [aws_iam_role_policy.this, aws_iam_role_policy.consume_buffer]
 }
 

@@ -274,7 +274,7 @@ variable "invocation_mode" {
 }
 
 variable "queue" {
-  description = "Queue mode settings: buffer queue and event source mapping. visibility_timeout_seconds defaults to 6x the function timeout (AWS's recommendation; lower values warn) and may not be below the function timeout (AWS's rule); max_receive_count (2-1000) is how many receives a message gets before the buffer redrives it to the DLQ."
+  description = "Queue mode settings: buffer queue and event source mapping. visibility_timeout_seconds defaults to 6x the function timeout (AWS's recommendation; lower values warn) and may not be below the function timeout (AWS's rule); max_receive_count (2-1000) is how many receives a message gets before the buffer redrives it to the DLQ. filter_patterns: Lambda filter patterns on the SQS record (messages matching none are deleted without invoking: filter in the EventBridge rule instead when a message must never be lost). metrics: [\"EventCount\"] turns on the mapping's CloudWatch metrics (charged as custom metrics)."
   type = object({
     batch_size                         = optional(number, 10)
     maximum_batching_window_in_seconds = optional(number, 0)
@@ -283,8 +283,20 @@ variable "queue" {
     message_retention_seconds          = optional(number, 345600)
     max_receive_count                  = optional(number, 5)
     event_source_mapping_enabled       = optional(bool, true)
+    filter_patterns                    = optional(list(string), [])
+    metrics                            = optional(list(string), [])
   })
   default = {}
+
+  validation {
+    condition     = length(var.queue.filter_patterns) <= 10 && alltrue([for p in var.queue.filter_patterns : can(keys(jsondecode(p)))])
+    error_message = "queue.filter_patterns must be at most 10 JSON objects (Lambda filter patterns, e.g. {\"body\": {\"detail-type\": [\"Object Created\"]}}); the default quota is 5."
+  }
+
+  validation {
+    condition     = alltrue([for m in var.queue.metrics : contains(["EventCount"], m)])
+    error_message = "queue.metrics may only hold EventCount (the value SQS mappings support and provider 5.x accepts)."
+  }
 
   validation {
     condition     = var.queue.batch_size >= 1 && var.queue.batch_size <= 10000 && (var.queue.batch_size <= 10 || var.queue.maximum_batching_window_in_seconds >= 1)

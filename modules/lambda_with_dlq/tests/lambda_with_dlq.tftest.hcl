@@ -491,3 +491,41 @@ run "invalid_vpc_and_code_signing_inputs_fail_validation" {
   }
   expect_failures = [var.vpc_config, var.code_signing_config_arn]
 }
+
+# Event source mapping filters (Lambda deletes SQS messages that match no pattern, without invoking) and the
+# mapping's own CloudWatch metrics.
+run "event_source_mapping_filters_and_metrics" {
+  variables {
+    queue = {
+      filter_patterns = [jsonencode({ body = { "detail-type" = ["Object Created"] } })]
+      metrics         = ["EventCount"]
+    }
+  }
+  assert {
+    condition     = one(one(aws_lambda_event_source_mapping.this[0].filter_criteria).filter).pattern == jsonencode({ body = { "detail-type" = ["Object Created"] } })
+    error_message = "The filter pattern is passed through."
+  }
+  assert {
+    condition     = aws_lambda_event_source_mapping.this[0].metrics_config[0].metrics == toset(["EventCount"])
+    error_message = "The mapping's metrics are turned on."
+  }
+}
+
+run "no_filters_or_metrics_by_default" {
+  command = plan
+  assert {
+    condition     = length(aws_lambda_event_source_mapping.this[0].filter_criteria) == 0 && length(aws_lambda_event_source_mapping.this[0].metrics_config) == 0
+    error_message = "No filters (every message reaches the function) and no extra metrics (they cost money) by default."
+  }
+}
+
+run "invalid_filters_and_metrics_fail_validation" {
+  command = plan
+  variables {
+    queue = {
+      filter_patterns = ["body.detail-type = Object Created"]
+      metrics         = ["Everything"]
+    }
+  }
+  expect_failures = [var.queue]
+}
