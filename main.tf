@@ -49,6 +49,12 @@ locals {
   }
   image_consumers = ["image_resizer", "metadata_extractor"]
 
+  # Lambda's advanced logging controls, at the level Powertools logs at (Lambda's names for two of them).
+  lambda_logging = var.lambda_log_format == null ? null : {
+    log_format            = var.lambda_log_format
+    application_log_level = var.lambda_log_format == "JSON" ? lookup({ WARNING = "WARN", CRITICAL = "FATAL" }, var.log_level, var.log_level) : null
+  }
+
   # The pipeline's domain events, as in lambda_src/consumer_core/event_types.py (PIPELINE_SOURCE, PUBLISHERS;
   # tests/terraform keeps them equal): their source, and the detail types each producer may put on the results
   # bus. The producers' IAM conditions, the bus policy and the indexer's results rule are built from these.
@@ -425,6 +431,7 @@ module "consumer" {
   timeout          = each.value.settings.timeout
   layers           = each.value.layers
   tracing_mode     = var.tracing_mode
+  logging          = local.lambda_logging
 
   vpc_config              = var.vpc_config
   code_signing_config_arn = var.code_signing_config_arn

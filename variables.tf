@@ -303,6 +303,17 @@ variable "log_level" {
   }
 }
 
+variable "lambda_log_format" {
+  description = "Lambda's log format for the consumers: JSON or Text; null keeps Lambda's default (Text) and sets no logging config. With JSON, Lambda filters application logs at log_level (as Lambda names it: WARNING is WARN, CRITICAL is FATAL), so Lambda and Powertools agree on the level."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_log_format == null ? true : contains(["JSON", "Text"], var.lambda_log_format)
+    error_message = "lambda_log_format must be JSON, Text or null."
+  }
+}
+
 variable "metrics_namespace" {
   description = "CloudWatch metrics namespace of the consumers."
   type        = string

@@ -63,6 +63,17 @@ resource "aws_lambda_function" "this" {
     target_arn = aws_sqs_queue.dlq.arn
   }
 
+  # Advanced logging controls (JSON logs, level filtering) into the module's log group.
+  dynamic "logging_config" {
+    for_each = var.logging == null ? [] : [var.logging]
+    content {
+      log_format            = logging_config.value.log_format
+      log_group             = aws_cloudwatch_log_group.this.name
+      application_log_level = logging_config.value.application_log_level
+      system_log_level      = logging_config.value.system_log_level
+    }
+  }
+
   dynamic "vpc_config" {
     for_each = var.vpc_config == null ? [] : [var.vpc_config]
     content {

@@ -34,6 +34,16 @@ output "environment_variables" {
   value       = aws_lambda_function.this.environment[0].variables
 }
 
+output "logging_config" {
+  description = "The function's advanced logging controls (log_format, application_log_level, system_log_level, log_group), or null when Lambda's defaults apply."
+  value = var.logging == null ? null : {
+    log_format            = var.logging.log_format
+    application_log_level = var.logging.application_log_level
+    system_log_level      = var.logging.system_log_level
+    log_group             = aws_cloudwatch_log_group.this.name
+  }
+}
+
 output "role_policy_json" {
   description = "The module's statements plus policy_statements (JSON): the main inline policy of the role the module creates (the buffer queue permission and policy_documents are separate policies)."
   value       = jsonencode({ Version = "2012-10-17", Statement = local.base_statements })

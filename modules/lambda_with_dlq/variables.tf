@@ -232,6 +232,34 @@ variable "log_retention_days" {
   }
 }
 
+variable "logging" {
+  description = "Lambda's advanced logging controls, into this module's log group: log_format JSON or Text; with JSON, application_log_level (TRACE, DEBUG, INFO, WARN, ERROR, FATAL: Lambda sets AWS_LAMBDA_LOG_LEVEL, which Powertools Logger follows) and system_log_level (DEBUG, INFO, WARN). null keeps Lambda's defaults (Text, nothing filtered)."
+  type = object({
+    log_format            = optional(string, "JSON")
+    application_log_level = optional(string)
+    system_log_level      = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.logging == null ? true : contains(["JSON", "Text"], var.logging.log_format)
+    error_message = "logging.log_format must be JSON or Text."
+  }
+
+  validation {
+    condition     = var.logging == null ? true : var.logging.log_format == "JSON" || (var.logging.application_log_level == null && var.logging.system_log_level == null)
+    error_message = "logging.application_log_level and system_log_level need log_format = JSON (Lambda filters structured logs only)."
+  }
+
+  validation {
+    condition = var.logging == null ? true : (
+      (var.logging.application_log_level == null ? true : contains(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"], var.logging.application_log_level)) &&
+      (var.logging.system_log_level == null ? true : contains(["DEBUG", "INFO", "WARN"], var.logging.system_log_level))
+    )
+    error_message = "logging.application_log_level must be TRACE, DEBUG, INFO, WARN, ERROR or FATAL; system_log_level DEBUG, INFO or WARN."
+  }
+}
+
 variable "log_kms_key_arn" {
   description = "ARN of the customer managed KMS key for the log group; null uses CloudWatch Logs' default encryption. Its key policy must allow the logs.<region>.amazonaws.com principal (README)."
   type        = string

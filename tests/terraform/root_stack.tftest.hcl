@@ -451,3 +451,26 @@ run "consumers_in_a_vpc_with_code_signing" {
   }
 }
 
+# JSON logs filtered by Lambda at the level Powertools logs at (Lambda's name for it).
+run "json_logs_at_the_powertools_level" {
+  command = plan
+  variables {
+    lambda_log_format = "JSON"
+    log_level         = "WARNING"
+  }
+  assert {
+    condition = alltrue([
+      for name, c in module.consumer : c.logging_config.log_format == "JSON" && c.logging_config.application_log_level == "WARN" && c.environment_variables["POWERTOOLS_LOG_LEVEL"] == "WARNING"
+    ])
+    error_message = "Lambda filters at WARN, Powertools logs at WARNING."
+  }
+}
+
+run "no_logging_config_by_default" {
+  command = plan
+  assert {
+    condition     = alltrue([for name, c in module.consumer : c.logging_config == null])
+    error_message = "Without lambda_log_format the functions keep Lambda's defaults (and the emulator, which drops LoggingConfig, plans clean)."
+  }
+}
+

@@ -529,3 +529,40 @@ run "invalid_filters_and_metrics_fail_validation" {
   }
   expect_failures = [var.queue]
 }
+
+# Lambda's advanced logging controls: JSON logs into the module's log group, filtered by level (Powertools
+# Logger then follows AWS_LAMBDA_LOG_LEVEL).
+run "json_logging" {
+  variables {
+    logging = { log_format = "JSON", application_log_level = "DEBUG", system_log_level = "WARN" }
+  }
+  assert {
+    condition = (
+      aws_lambda_function.this.logging_config[0].log_format == "JSON" &&
+      aws_lambda_function.this.logging_config[0].application_log_level == "DEBUG" &&
+      aws_lambda_function.this.logging_config[0].system_log_level == "WARN" &&
+      aws_lambda_function.this.logging_config[0].log_group == aws_cloudwatch_log_group.this.name
+    )
+    error_message = "The logging config is passed through and names the module's log group."
+  }
+  assert {
+    condition     = output.logging_config.application_log_level == "DEBUG"
+    error_message = "The output reports the logging config."
+  }
+}
+
+run "no_logging_config_by_default" {
+  command = plan
+  assert {
+    condition     = length(aws_lambda_function.this.logging_config) == 0 && output.logging_config == null
+    error_message = "Lambda's own defaults unless asked."
+  }
+}
+
+run "invalid_logging_fails_validation" {
+  command = plan
+  variables {
+    logging = { log_format = "Text", application_log_level = "DEBUG" }
+  }
+  expect_failures = [var.logging]
+}
