@@ -475,8 +475,9 @@ module "consumer" {
 module "routing" {
   source = "./modules/eventbridge_fanout"
 
-  name_prefix = "${var.name_prefix}-"
-  tags        = var.tags
+  name_prefix             = "${var.name_prefix}-"
+  tags                    = var.tags
+  queue_policy_statements = var.queue_policy_statements
   # Static keys on purpose: indexing module.consumer with a for-loop variable makes Terraform wait for every
   # resource of every consumer (functions, mappings, alarms) before routing starts; a static key waits for the
   # named output only, so the queue policies and targets go ahead as soon as the queues exist (~25 s sooner).

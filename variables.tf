@@ -391,6 +391,30 @@ variable "search_indexer" {
   default = {}
 }
 
+variable "queue_policy_statements" {
+  description = "Extra statements for the consumers' queue policies (written by the routing module, which owns them), keyed by queue: <consumer> (buffer) or <consumer>_dlq. See eventbridge_fanout's queue_policy_statements for the statement shape."
+  type = map(list(object({
+    sid    = string
+    effect = optional(string, "Allow")
+    principals = list(object({
+      type        = string
+      identifiers = list(string)
+    }))
+    actions = list(string)
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
+  })))
+  default = {}
+
+  validation {
+    condition     = alltrue([for key in keys(var.queue_policy_statements) : contains(["image_resizer", "image_resizer_dlq", "metadata_extractor", "metadata_extractor_dlq", "search_indexer", "search_indexer_dlq"], key)])
+    error_message = "queue_policy_statements is keyed by queue: image_resizer, metadata_extractor, search_indexer, each optionally with _dlq."
+  }
+}
+
 variable "vpc_config" {
   description = "Run every consumer in your VPC: subnet_ids (private subnets reaching S3, SQS, DynamoDB, EventBridge, CloudWatch Logs and X-Ray through a NAT gateway or VPC endpoints) and security_group_ids (egress to those). null runs them outside any VPC."
   type = object({

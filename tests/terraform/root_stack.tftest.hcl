@@ -474,3 +474,20 @@ run "no_logging_config_by_default" {
   }
 }
 
+run "extra_queue_policy_statements" {
+  command = plan
+  variables {
+    queue_policy_statements = {
+      search_indexer_dlq = [{
+        sid        = "AllowOpsToRedrive"
+        principals = [{ type = "AWS", identifiers = ["arn:aws:iam::123456789012:role/ops"] }]
+        actions    = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:StartMessageMoveTask"]
+      }]
+    }
+  }
+  assert {
+    condition     = contains(keys(module.routing.queue_policy_queue_urls), "search_indexer_dlq")
+    error_message = "The DLQ's policy (EventBridge plus the extra statement) is written by the routing module."
+  }
+}
+
