@@ -1,11 +1,12 @@
 # The execution role and its inline policies: the module's own statements (logs, DLQ, traces, keys) plus
 # policy_statements, the buffer queue permission on its own, one policy per policy_documents entry, and the
-# managed policies of role_managed_policy_arns. With existing_role_arn the module creates none of it (accounts
-# where roles come from the platform team): required_policy_json says what that role needs.
+# managed policies of role_managed_policy_arns. With create_role = false the module creates none of it and uses
+# existing_role_arn (accounts where roles come from the platform team): required_policy_json says what that role
+# needs. (A boolean, as in terraform-aws-modules, because checkov reads `existing_role_arn == null` in a module
+# as false and would silently skip every resource counted on it.)
 locals {
-  create_role = var.existing_role_arn == null
-  role_arn    = local.create_role ? aws_iam_role.this[0].arn : var.existing_role_arn
-  role_name   = local.create_role ? aws_iam_role.this[0].name : reverse(split("/", var.existing_role_arn))[0]
+  role_arn  = var.create_role ? aws_iam_role.this[0].arn : var.existing_role_arn
+  role_name = var.create_role ? aws_iam_role.this[0].name : reverse(split("/", coalesce(var.existing_role_arn, "-")))[0]
 
   base_statements = concat(
     [
@@ -69,23 +70,23 @@ locals {
     )],
   )
 
-  consume_buffer_statements = local.queue_mode ? [{
+  consume_buffer_statement = {
     Sid      = "ConsumeBufferQueue"
     Effect   = "Allow"
     Action   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
-    Resource = [aws_sqs_queue.buffer[0].arn]
-  }] : []
+    Resource = [for q in aws_sqs_queue.buffer : q.arn]
+  }
 
   # Everything the function needs, in one document (for a role the module does not create).
   required_statements = concat(
     local.base_statements,
-    local.consume_buffer_statements,
+    local.queue_mode ? [local.consume_buffer_statement] : [],
     flatten([for name in sort(keys(var.policy_documents)) : jsondecode(var.policy_documents[name]).Statement]),
   )
 }
 
 resource "aws_iam_role" "this" {
-  count = local.create_role ? 1 : 0
+  count = var.create_role ? 1 : 0
 
   name                 = "${var.function_name}-role"
   path                 = var.role_path
@@ -107,7 +108,7 @@ moved {
 }
 
 resource "aws_iam_role_policy" "this" {
-  count = local.create_role ? 1 : 0
+  count = var.create_role ? 1 : 0
 
   name   = "${var.function_name}-least-privilege"
   role   = aws_iam_role.this[0].id
@@ -122,15 +123,15 @@ moved {
 # Its own policy, so the function (which needs only the DLQ permission at creation) does not wait for the
 # buffer queue: only the event source mapping needs this one.
 resource "aws_iam_role_policy" "consume_buffer" {
-  count = local.create_role && local.queue_mode ? 1 : 0
+  count = var.create_role && local.queue_mode ? 1 : 0
 
   name   = "${var.function_name}-consume-buffer"
   role   = aws_iam_role.this[0].id
-  policy = jsonencode({ Version = "2012-10-17", Statement = local.consume_buffer_statements })
+  policy = jsonencode({ Version = "2012-10-17", Statement = [local.consume_buffer_statement] })
 }
 
 resource "aws_iam_role_policy" "extra" {
-  for_each = local.create_role ? var.policy_documents : {}
+  for_each = var.create_role ? var.policy_documents : {}
 
   name   = "${var.function_name}-${each.key}"
   role   = aws_iam_role.this[0].id
@@ -139,7 +140,7 @@ resource "aws_iam_role_policy" "extra" {
 
 # Keyed by a name known at plan: the ARN of a policy created in the same apply is not.
 resource "aws_iam_role_policy_attachment" "managed" {
-  for_each = local.create_role ? var.role_managed_policy_arns : {}
+  for_each = var.create_role ? var.role_managed_policy_arns : {}
 
   role       = aws_iam_role.this[0].name
   policy_arn = each.value

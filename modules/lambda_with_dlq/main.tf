@@ -97,8 +97,12 @@ resource "aws_lambda_function" "this" {
 
   lifecycle {
     precondition {
-      condition     = local.create_role || (var.role_path == "/" && var.role_permissions_boundary == null && length(var.role_managed_policy_arns) == 0)
-      error_message = "role_path, role_permissions_boundary and role_managed_policy_arns configure the role this module creates; with existing_role_arn, set them on that role instead."
+      condition     = var.create_role == (var.existing_role_arn == null)
+      error_message = "Set existing_role_arn exactly when create_role = false."
+    }
+    precondition {
+      condition     = var.create_role || (var.role_path == "/" && var.role_permissions_boundary == null && length(var.role_managed_policy_arns) == 0)
+      error_message = "role_path, role_permissions_boundary and role_managed_policy_arns configure the role this module creates; with create_role = false, set them on your role instead."
     }
     precondition {
       condition     = (var.filename == null) != (var.s3_package == null)

@@ -55,7 +55,7 @@ output "required_policy_json" {
 }
 
 output "role_name" {
-  description = "Name of the execution role (the created one, or the name in existing_role_arn)."
+  description = "Name of the execution role (the created one, or the one in existing_role_arn)."
   value       = local.role_name
 }
 

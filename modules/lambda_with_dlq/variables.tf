@@ -376,8 +376,14 @@ variable "async" {
 # IAM
 # ---------------------------------------------------------------------------------------------------------------
 
+variable "create_role" {
+  description = "Create the execution role. false: use existing_role_arn, a role you manage (accounts where only the platform team creates roles); the module then creates nothing on it and attaches nothing to it, and required_policy_json lists what it needs."
+  type        = bool
+  default     = true
+}
+
 variable "existing_role_arn" {
-  description = "ARN of an execution role you manage (accounts where only the platform team creates roles). The module then creates no role and attaches nothing to it: give the role what required_policy_json lists. null creates the role."
+  description = "ARN of the execution role to use when create_role = false (required then, and only then)."
   type        = string
   default     = null
 

@@ -412,6 +412,7 @@ run "role_for_locked_down_accounts" {
 # is in required_policy_json.
 run "existing_role" {
   variables {
+    create_role       = false
     existing_role_arn = "arn:aws:iam::123456789012:role/platform/thumbs-exec"
     policy_documents  = { extra = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"Extra\",\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::b/*\"}]}" }
   }
@@ -432,6 +433,7 @@ run "existing_role" {
 run "existing_role_excludes_role_settings" {
   command = plan
   variables {
+    create_role               = false
     existing_role_arn         = "arn:aws:iam::123456789012:role/platform/thumbs-exec"
     role_permissions_boundary = "arn:aws:iam::123456789012:policy/workload-boundary"
   }
@@ -566,3 +568,20 @@ run "invalid_logging_fails_validation" {
   }
   expect_failures = [var.logging]
 }
+
+run "an_existing_role_needs_its_arn" {
+  command = plan
+  variables {
+    create_role = false
+  }
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "existing_role_arn_needs_create_role_false" {
+  command = plan
+  variables {
+    existing_role_arn = "arn:aws:iam::123456789012:role/platform/thumbs-exec"
+  }
+  expect_failures = [aws_lambda_function.this]
+}
+
