@@ -78,9 +78,10 @@ _COUNT_ON_NULL = re.compile(r"^  (count|for_each)\s*=.*\bvar\.[\w.]+\s*(==|!=)\s
 
 @pytest.mark.parametrize("config", MODULES)
 def test_counts_do_not_test_for_null(config: str) -> None:
-    """checkov 3.3 reads `var.x == null` (and `!= null`) on an input left at its null default inside a module as a
-    count of 0 and silently skips the resource: the execution role went unscanned that way (95 passed checks became 77, with
-    0 failed). Resources are switched by booleans (create_role, as in terraform-aws-modules) or known strings."""
+    """checkov 3.3 reads `var.x == null` (and `!= null`) on an input left at its null default inside a module
+    as a count of 0 and silently skips the resource: the execution role went unscanned that way (95 passed
+    checks became 77, with 0 failed). Resources are switched by booleans (create_role, as in
+    terraform-aws-modules) or known strings."""
     offending = [
         f"{path.name}: {match.group(0).strip()}"
         for path in sorted((ROOT / config).glob("*.tf"))
