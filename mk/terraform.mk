@@ -20,7 +20,7 @@ terraform-fmt: ## terraform fmt -check -recursive
 terraform-validate: ## Offline init + validate of the root stack, every module and every example
 	tools/terraform/check.sh validate
 
-terraform-test: ## terraform test (mock provider) in every module
+terraform-test: ## terraform test (mock providers) in every module, the root stack and the examples with tests/
 	tools/terraform/check.sh test
 
 terraform-checkov: $(CHECKOV_VENV)/.installed ## checkov over all Terraform, zero failed checks

@@ -14,7 +14,9 @@ export TF_IN_AUTOMATION=1
 CHECKOV="${CHECKOV:-$root/.venv-checkov/bin/checkov}"
 
 configs=(. modules/*/ examples/*/)
-modules=(modules/*/)
+# Configurations with terraform tests: every module, and the examples that have a tests/ directory.
+tested=(modules/*/)
+for dir in examples/*/; do [[ -d "$dir/tests" ]] && tested+=("$dir"); done
 
 step() { printf '==> %s\n' "$*"; }
 
@@ -62,9 +64,9 @@ do_init() { run_all "terraform init" init_one "${configs[@]}"; }
 do_validate() { run_all "terraform init + validate" validate_one "${configs[@]}"; }
 
 do_test() {
-  # Module tests need their module initialised; the root's tests (tests/terraform) need the root's.
-  for dir in "${modules[@]}" .; do [[ -d "$dir/.terraform" ]] || init_one "$dir"; done
-  run_all "terraform test" test_one "${modules[@]}" .
+  # Tests need their configuration initialised; the root's tests (tests/terraform) need the root's.
+  for dir in "${tested[@]}" .; do [[ -d "$dir/.terraform" ]] || init_one "$dir"; done
+  run_all "terraform test" test_one "${tested[@]}" .
 }
 
 do_checkov() {

@@ -24,6 +24,8 @@ DOCUMENTS: list[tuple[str, str]] = [
     ("modules/lambda_with_dlq", "modules/lambda_with_dlq/README.md"),
     ("modules/idempotency_table", "modules/idempotency_table/README.md"),
     ("examples/complete", "examples/complete/README.md"),
+    ("examples/from-release", "examples/from-release/README.md"),
+    ("examples/multi-account", "examples/multi-account/README.md"),
     ("examples/single-consumer", "examples/single-consumer/README.md"),
     (".", "docs/terraform.md"),
 ]
