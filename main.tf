@@ -466,11 +466,11 @@ module "consumer" {
   alarm_sns_topic_arn = var.alarm_sns_topic_arn
   tags                = var.tags
 
-  create_role               = !contains(keys(var.iam.existing_role_arns), each.key)
-  existing_role_arn         = lookup(var.iam.existing_role_arns, each.key, null)
-  role_path                 = contains(keys(var.iam.existing_role_arns), each.key) ? "/" : var.iam.role_path
-  role_permissions_boundary = contains(keys(var.iam.existing_role_arns), each.key) ? null : var.iam.role_permissions_boundary
-  role_managed_policy_arns  = contains(keys(var.iam.existing_role_arns), each.key) ? {} : var.iam.role_managed_policy_arns
+  create_role               = local.consumer_roles[each.key].create_role
+  existing_role_arn         = local.consumer_roles[each.key].existing_role_arn
+  role_path                 = local.consumer_roles[each.key].role_path
+  role_permissions_boundary = local.consumer_roles[each.key].role_permissions_boundary
+  role_managed_policy_arns  = local.consumer_roles[each.key].role_managed_policy_arns
 }
 
 module "routing" {
