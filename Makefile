@@ -10,7 +10,7 @@ export PYTHONPATH := $(CURDIR)/lambda_src:$(CURDIR)
 LAMBDA_RUNTIME ?= python3.13
 LAMBDA_ARCH ?= arm64
 
-.PHONY: help venv lint format test test-python
+.PHONY: help venv lint lint-ruff lint-ruff-format lint-mypy format test test-python
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -22,9 +22,16 @@ $(VENV)/.installed: requirements/runtime.txt requirements/dev.txt requirements/c
 
 venv: $(VENV)/.installed ## Create the virtual environment from pinned requirements
 
-lint: venv ## ruff lint and format check, mypy (strict) on lambda_src
+# The steps of `make lint` are the hooks of .pre-commit-config.yaml, by the same names (a test keeps them equal).
+lint: lint-ruff lint-ruff-format lint-mypy terraform-fmt terraform-validate terraform-docs-check terraform-checkov ## ruff, mypy (strict, lambda_src), terraform fmt/validate, README sections, checkov: what the pre-commit hooks run
+
+lint-ruff: venv
 	$(VENV)/bin/ruff check .
+
+lint-ruff-format: venv
 	$(VENV)/bin/ruff format --check .
+
+lint-mypy: venv
 	$(VENV)/bin/mypy
 
 format: venv ## Apply ruff formatting and fixes

@@ -1,10 +1,23 @@
-# IAM statements of each consumer's execution role, on top of what lambda_with_dlq grants every function
+# Each consumer's execution role: how it is made (var.iam, local.consumer_roles) and the IAM statements it holds
+# on top of what lambda_with_dlq grants every function
 # (its own logs and DLQ, its buffer queue for the event source mapping, traces); local.consumers passes them to
 # module.consumer as policy_statements, and the idempotency table's policy as a policy document. Each role holds
 # exactly the actions its code calls (lambda_src/<consumer>/permissions.py IAM_ACTIONS; tests/integration reads
 # the deployed roles back and compares). The bucket's TLS-only policy and the results bus policy stay next to
 # their resources in main.tf.
 locals {
+  # Created roles get var.iam's path, boundary and managed policies; a consumer listed in existing_role_arns
+  # runs with that role and gets none of them (lambda_with_dlq then creates nothing on it).
+  consumer_roles = {
+    for name in ["image_resizer", "metadata_extractor", "search_indexer"] : name => {
+      create_role               = !contains(keys(var.iam.existing_role_arns), name)
+      existing_role_arn         = lookup(var.iam.existing_role_arns, name, null)
+      role_path                 = contains(keys(var.iam.existing_role_arns), name) ? "/" : var.iam.role_path
+      role_permissions_boundary = contains(keys(var.iam.existing_role_arns), name) ? null : var.iam.role_permissions_boundary
+      role_managed_policy_arns  = contains(keys(var.iam.existing_role_arns), name) ? {} : var.iam.role_managed_policy_arns
+    }
+  }
+
   bucket_arn     = aws_s3_bucket.images.arn
   upload_objects = "${local.bucket_arn}/${var.upload_prefix}*"
   output_prefixes = {

@@ -3,7 +3,25 @@
 # search_indexer also consumes. Every consumer is isolated: own queue, DLQ, role, alarms, concurrency.
 
 locals {
-  artifacts_dir = coalesce(var.artifacts_dir, "${path.module}/dist")
+  # Artifacts: the zips of `make build` under artifacts_dir (default dist/ next to this stack), or the same
+  # layout under a release's key prefix in S3 (artifacts_s3). Nothing local is read in S3 mode, so the module
+  # plans where no dist/ exists (downloaded from a registry).
+  artifacts_from_s3 = var.artifacts_s3 != null
+  artifacts_dir     = coalesce(var.artifacts_dir, "${path.module}/dist")
+  artifact_paths = {
+    image_resizer      = "functions/image_resizer.zip"
+    metadata_extractor = "functions/metadata_extractor.zip"
+    search_indexer     = "functions/search_indexer.zip"
+    pillow             = "layers/pillow.zip"
+  }
+  artifact_s3 = local.artifacts_from_s3 ? {
+    for name, path in local.artifact_paths : name => {
+      bucket           = var.artifacts_s3.bucket
+      key              = "${var.artifacts_s3.key_prefix}${path}"
+      object_version   = lookup(var.artifacts_s3.object_versions, name, null)
+      source_code_hash = lookup(var.artifacts_s3.source_code_hashes, name, null)
+    }
+  } : {}
 
   # Region, account and partition from an ARN this stack creates: no data sources, same on provider 5 and 6.
   arn_parts = split(":", aws_cloudwatch_event_bus.results.arn)
@@ -30,6 +48,12 @@ locals {
     RESULTS_BUS_NAME       = aws_cloudwatch_event_bus.results.name
   }
   image_consumers = ["image_resizer", "metadata_extractor"]
+
+  # Lambda's advanced logging controls, at the level Powertools logs at (Lambda's names for two of them).
+  lambda_logging = var.lambda_log_format == null ? null : {
+    log_format            = var.lambda_log_format
+    application_log_level = var.lambda_log_format == "JSON" ? lookup({ WARNING = "WARN", CRITICAL = "FATAL" }, var.log_level, var.log_level) : null
+  }
 
   # The pipeline's domain events, as in lambda_src/consumer_core/event_types.py (PIPELINE_SOURCE, PUBLISHERS;
   # tests/terraform keeps them equal): their source, and the detail types each producer may put on the results
@@ -111,6 +135,7 @@ resource "aws_s3_bucket" "images" {
   bucket        = var.bucket_name
   bucket_prefix = var.bucket_name == null ? "${var.name_prefix}-images-" : null
   force_destroy = var.force_destroy
+  tags          = var.tags
 
   lifecycle {
     precondition {
@@ -240,6 +265,7 @@ resource "aws_s3_bucket_notification" "images" {
 
 resource "aws_cloudwatch_event_bus" "results" {
   name = "${var.name_prefix}-results"
+  tags = var.tags
 }
 
 # Only the producers publish here, each only its own detail types with the pipeline's source (the same
@@ -289,6 +315,7 @@ resource "aws_schemas_discoverer" "results" {
 
   source_arn  = aws_cloudwatch_event_bus.results.arn
   description = "Schemas of the ${var.name_prefix} domain events"
+  tags        = var.tags
 }
 
 module "idempotency" {
@@ -296,13 +323,14 @@ module "idempotency" {
 
   name                        = "${var.name_prefix}-idempotency"
   deletion_protection_enabled = var.deletion_protection
+  tags                        = var.tags
 }
 
 # One record per image, written only by the search_indexer; the layout is search_indexer.table_schema's
 # TABLE_SCHEMA (a test keeps them equal). Queries: by key (pk), an owner's images newest first (by_owner),
 # byte-identical images (by_content_hash). GSIs are sparse: items without the key attributes stay out.
 resource "aws_dynamodb_table" "search_index" {
-  #checkov:skip=CKV_AWS_119:Encrypted with the AWS owned key; the index holds key names and image summaries, no secrets.
+  #checkov:skip=CKV_AWS_119:Encrypted with the AWS managed key (aws/dynamodb); the index holds key names and image summaries, no secrets.
   name                        = "${var.name_prefix}-search-index"
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "pk"
@@ -350,15 +378,27 @@ resource "aws_dynamodb_table" "search_index" {
   server_side_encryption {
     enabled = true
   }
+
+  tags = var.tags
 }
 
 resource "aws_lambda_layer_version" "pillow" {
   layer_name               = "${var.name_prefix}-pillow"
   description              = "Pillow, and pyspng + numpy unless PNG_DECODER=0, for ${var.lambda_runtime} ${var.lambda_architecture} (make build)"
-  filename                 = "${local.artifacts_dir}/layers/pillow.zip"
-  source_code_hash         = filebase64sha256("${local.artifacts_dir}/layers/pillow.zip")
+  filename                 = local.artifacts_from_s3 ? null : "${local.artifacts_dir}/${local.artifact_paths.pillow}"
+  s3_bucket                = try(local.artifact_s3.pillow.bucket, null)
+  s3_key                   = try(local.artifact_s3.pillow.key, null)
+  s3_object_version        = try(local.artifact_s3.pillow.object_version, null)
+  source_code_hash         = local.artifacts_from_s3 ? local.artifact_s3.pillow.source_code_hash : filebase64sha256("${local.artifacts_dir}/${local.artifact_paths.pillow}")
   compatible_runtimes      = [var.lambda_runtime]
   compatible_architectures = [var.lambda_architecture]
+
+  lifecycle {
+    precondition {
+      condition     = var.artifacts_dir == null || var.artifacts_s3 == null
+      error_message = "Set artifacts_dir (local zips) or artifacts_s3 (a release in S3), not both."
+    }
+  }
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -379,16 +419,22 @@ module "consumer" {
   source   = "./modules/lambda_with_dlq"
   for_each = local.consumers
 
-  function_name = "${var.name_prefix}-${replace(each.key, "_", "-")}"
-  description   = each.value.description
-  filename      = "${local.artifacts_dir}/functions/${each.key}.zip"
-  handler       = "${each.key}.app.handler"
-  runtime       = var.lambda_runtime
-  architecture  = var.lambda_architecture
-  memory_size   = each.value.settings.memory_size
-  timeout       = each.value.settings.timeout
-  layers        = each.value.layers
-  tracing_mode  = var.tracing_mode
+  function_name    = "${var.name_prefix}-${replace(each.key, "_", "-")}"
+  description      = each.value.description
+  filename         = local.artifacts_from_s3 ? null : "${local.artifacts_dir}/${local.artifact_paths[each.key]}"
+  s3_package       = local.artifacts_from_s3 ? { bucket = local.artifact_s3[each.key].bucket, key = local.artifact_s3[each.key].key, object_version = local.artifact_s3[each.key].object_version } : null
+  source_code_hash = local.artifacts_from_s3 ? local.artifact_s3[each.key].source_code_hash : null
+  handler          = "${each.key}.app.handler"
+  runtime          = var.lambda_runtime
+  architecture     = var.lambda_architecture
+  memory_size      = each.value.settings.memory_size
+  timeout          = each.value.settings.timeout
+  layers           = each.value.layers
+  tracing_mode     = var.tracing_mode
+  logging          = local.lambda_logging
+
+  vpc_config              = var.vpc_config
+  code_signing_config_arn = var.code_signing_config_arn
 
   environment_variables = merge(
     local.common_env,
@@ -409,6 +455,7 @@ module "consumer" {
     maximum_concurrency                = each.value.settings.maximum_concurrency
     max_receive_count                  = each.value.settings.max_receive_count
     event_source_mapping_enabled       = var.event_source_mapping_enabled
+    metrics                            = var.event_source_mapping_metrics ? ["EventCount"] : []
   }
 
   reserved_concurrent_executions    = each.value.settings.reserved_concurrent_executions
@@ -417,12 +464,21 @@ module "consumer" {
 
   log_retention_days  = var.log_retention_days
   alarm_sns_topic_arn = var.alarm_sns_topic_arn
+  tags                = var.tags
+
+  create_role               = local.consumer_roles[each.key].create_role
+  existing_role_arn         = local.consumer_roles[each.key].existing_role_arn
+  role_path                 = local.consumer_roles[each.key].role_path
+  role_permissions_boundary = local.consumer_roles[each.key].role_permissions_boundary
+  role_managed_policy_arns  = local.consumer_roles[each.key].role_managed_policy_arns
 }
 
 module "routing" {
   source = "./modules/eventbridge_fanout"
 
-  name_prefix = "${var.name_prefix}-"
+  name_prefix             = "${var.name_prefix}-"
+  tags                    = var.tags
+  queue_policy_statements = var.queue_policy_statements
   # Static keys on purpose: indexing module.consumer with a for-loop variable makes Terraform wait for every
   # resource of every consumer (functions, mappings, alarms) before routing starts; a static key waits for the
   # named output only, so the queue policies and targets go ahead as soon as the queues exist (~25 s sooner).

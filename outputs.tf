@@ -64,12 +64,14 @@ output "dlq_urls" {
 }
 
 output "consumers" {
-  description = "Everything about each consumer: function, role, log group, queues, event source mapping, alarms."
+  description = "Everything about each consumer: function, role (with required_policy_json, everything the role needs), log group, queues, event source mapping, alarms."
   value = {
     for name, c in module.consumer : name => {
       function_name             = c.function_name
       function_arn              = c.function_arn
       role_name                 = c.role_name
+      role_arn                  = c.role_arn
+      required_policy_json      = c.required_policy_json
       log_group_name            = c.log_group_name
       buffer_queue_url          = c.buffer_queue_url
       buffer_queue_arn          = c.buffer_queue_arn
@@ -94,4 +96,26 @@ output "pillow_layer_arn" {
 output "powertools_layer_arn" {
   description = "ARN of the public Powertools layer the functions use, or null when use_public_powertools_layer is false."
   value       = var.use_public_powertools_layer ? local.powertools_layer_arn : null
+}
+
+output "artifact_sources" {
+  description = "Where each artifact is deployed from, by artifact (image_resizer, metadata_extractor, search_indexer, pillow): filename (artifacts_dir), or s3_bucket, s3_key and s3_object_version (artifacts_s3)."
+  value = merge(
+    {
+      for name, c in module.consumer : name => {
+        filename          = c.deployment_package.filename
+        s3_bucket         = c.deployment_package.s3_bucket
+        s3_key            = c.deployment_package.s3_key
+        s3_object_version = c.deployment_package.s3_object_version
+      }
+    },
+    {
+      pillow = {
+        filename          = aws_lambda_layer_version.pillow.filename
+        s3_bucket         = aws_lambda_layer_version.pillow.s3_bucket
+        s3_key            = aws_lambda_layer_version.pillow.s3_key
+        s3_object_version = aws_lambda_layer_version.pillow.s3_object_version
+      }
+    },
+  )
 }

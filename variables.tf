@@ -1,11 +1,5 @@
 # Stack-wide inputs first, then one section per section of main.tf: same titles, same order.
 
-variable "aws_region" {
-  description = "Region to deploy to; null uses AWS_REGION / the profile's region."
-  type        = string
-  default     = null
-}
-
 variable "name_prefix" {
   description = "Prefix of every resource name (functions, queues, tables, bus, rules, bucket prefix)."
   type        = string
@@ -18,7 +12,7 @@ variable "name_prefix" {
 }
 
 variable "tags" {
-  description = "Tags for every resource (provider default_tags)."
+  description = "Tags for every resource that takes tags (set on each resource and module; a caller's provider default_tags apply as well)."
   type        = map(string)
   default     = {}
 }
@@ -116,9 +110,43 @@ variable "deletion_protection" {
 }
 
 variable "artifacts_dir" {
-  description = "Directory with the output of `make build` (functions/<name>.zip, layers/pillow.zip); null means dist/ next to this stack."
+  description = "Directory with the output of `make build` (functions/<name>.zip, layers/pillow.zip); null means dist/ next to this stack. Not with artifacts_s3."
   type        = string
   default     = null
+}
+
+variable "artifacts_s3" {
+  description = "Deploy from the zips a release uploaded to S3 instead of local files: bucket (in the deployment's region), key_prefix (the objects are <key_prefix>functions/<consumer>.zip and <key_prefix>layers/pillow.zip, e.g. image-pipeline/1.0.0/), and optionally, by artifact (image_resizer, metadata_extractor, search_indexer, pillow), object_versions (versioned bucket) and source_code_hashes (base64 SHA-256 from the release's manifest.json). null uses artifacts_dir."
+  type = object({
+    bucket             = string
+    key_prefix         = string
+    object_versions    = optional(map(string), {})
+    source_code_hashes = optional(map(string), {})
+  })
+  default = null
+
+  validation {
+    condition     = var.artifacts_s3 == null ? true : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.artifacts_s3.bucket))
+    error_message = "artifacts_s3.bucket must be an S3 bucket name."
+  }
+
+  validation {
+    condition     = var.artifacts_s3 == null ? true : var.artifacts_s3.key_prefix == "" || (endswith(var.artifacts_s3.key_prefix, "/") && !startswith(var.artifacts_s3.key_prefix, "/"))
+    error_message = "artifacts_s3.key_prefix must be empty or a folder-like prefix ending with '/' (no leading '/'), e.g. image-pipeline/1.0.0/."
+  }
+
+  validation {
+    condition = var.artifacts_s3 == null ? true : alltrue([
+      for name in concat(keys(var.artifacts_s3.object_versions), keys(var.artifacts_s3.source_code_hashes)) :
+      contains(["image_resizer", "metadata_extractor", "search_indexer", "pillow"], name)
+    ])
+    error_message = "artifacts_s3.object_versions and source_code_hashes are keyed by artifact: image_resizer, metadata_extractor, search_indexer, pillow."
+  }
+
+  validation {
+    condition     = var.artifacts_s3 == null ? true : alltrue([for h in values(var.artifacts_s3.source_code_hashes) : can(regex("^[A-Za-z0-9+/]{43}=$", h))])
+    error_message = "artifacts_s3.source_code_hashes must hold base64-encoded SHA-256 values (44 characters, as in the release manifest)."
+  }
 }
 
 variable "lambda_runtime" {
@@ -275,6 +303,17 @@ variable "log_level" {
   }
 }
 
+variable "lambda_log_format" {
+  description = "Lambda's log format for the consumers: JSON or Text; null keeps Lambda's default (Text) and sets no logging config. With JSON, Lambda filters application logs at log_level (as Lambda names it: WARNING is WARN, CRITICAL is FATAL), so Lambda and Powertools agree on the level."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_log_format == null ? true : contains(["JSON", "Text"], var.lambda_log_format)
+    error_message = "lambda_log_format must be JSON, Text or null."
+  }
+}
+
 variable "metrics_namespace" {
   description = "CloudWatch metrics namespace of the consumers."
   type        = string
@@ -352,10 +391,55 @@ variable "search_indexer" {
   default = {}
 }
 
+variable "queue_policy_statements" {
+  description = "Extra statements for the consumers' queue policies (written by the routing module, which owns them), keyed by queue: <consumer> (buffer) or <consumer>_dlq. See eventbridge_fanout's queue_policy_statements for the statement shape."
+  type = map(list(object({
+    sid    = string
+    effect = optional(string, "Allow")
+    principals = list(object({
+      type        = string
+      identifiers = list(string)
+    }))
+    actions = list(string)
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
+  })))
+  default = {}
+
+  validation {
+    condition     = alltrue([for key in keys(var.queue_policy_statements) : contains(["image_resizer", "image_resizer_dlq", "metadata_extractor", "metadata_extractor_dlq", "search_indexer", "search_indexer_dlq"], key)])
+    error_message = "queue_policy_statements is keyed by queue: image_resizer, metadata_extractor, search_indexer, each optionally with _dlq."
+  }
+}
+
+variable "vpc_config" {
+  description = "Run every consumer in your VPC: subnet_ids (private subnets reaching S3, SQS, DynamoDB, EventBridge, CloudWatch Logs and X-Ray through a NAT gateway or VPC endpoints) and security_group_ids (egress to those). null runs them outside any VPC."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
+}
+
+variable "code_signing_config_arn" {
+  description = "ARN of a Lambda code signing configuration for every consumer (sign the release zips with AWS Signer); null: no code signing."
+  type        = string
+  default     = null
+}
+
 variable "event_source_mapping_enabled" {
   description = "Create the consumers' event source mappings enabled. false pauses every consumer (messages wait in the buffers); emulator runs use false and poll the queues themselves."
   type        = bool
   default     = true
+}
+
+variable "event_source_mapping_metrics" {
+  description = "Turn on the event source mappings' own CloudWatch metrics (EventCount: polled, filtered, invoked, failed, dropped events), charged as custom metrics."
+  type        = bool
+  default     = false
 }
 
 variable "alarm_sns_topic_arn" {
@@ -380,4 +464,24 @@ variable "archive_retention_days" {
   description = "Retention of the archives, in days (0 = forever)."
   type        = number
   default     = 14
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# IAM
+# ---------------------------------------------------------------------------------------------------------------
+
+variable "iam" {
+  description = "Execution roles in locked-down accounts, for every consumer: role_path and role_permissions_boundary (a policy ARN) of the roles the stack creates, role_managed_policy_arns (static name => policy ARN) attached to each, and existing_role_arns (by consumer) to use roles you manage instead: then nothing is created on or attached to them, and the consumers output's required_policy_json says what each needs."
+  type = object({
+    role_path                 = optional(string, "/")
+    role_permissions_boundary = optional(string)
+    role_managed_policy_arns  = optional(map(string), {})
+    existing_role_arns        = optional(map(string), {})
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.iam.existing_role_arns) : contains(["image_resizer", "metadata_extractor", "search_indexer"], name)])
+    error_message = "iam.existing_role_arns is keyed by consumer: image_resizer, metadata_extractor, search_indexer."
+  }
 }

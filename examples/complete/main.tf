@@ -1,10 +1,15 @@
 # The complete reference pipeline, deployed from this directory: the root stack of the repository used as a
 # module, with its main settings spelled out. Build the artifacts first (`make build` at the repository root),
 # then `terraform init && terraform apply`.
+
+# The caller configures the provider; the modules never do.
+provider "aws" {
+  region = var.aws_region
+}
+
 module "pipeline" {
   source = "../.."
 
-  aws_region  = var.aws_region
   name_prefix = var.name_prefix
 
   # The artifacts of `make build` (functions/<name>.zip, layers/pillow.zip); null = <repository>/dist.

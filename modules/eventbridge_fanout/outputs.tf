@@ -27,3 +27,21 @@ output "archive_arns" {
   description = "Archive ARNs by archive name."
   value       = { for k, a in aws_cloudwatch_event_archive.this : k => a.arn }
 }
+
+output "lambda_permission_statement_ids" {
+  description = "Statement ids of the Lambda permissions this module adds, by \"<rule key>/<target key>\"."
+  value       = { for k, p in aws_lambda_permission.this : k => p.statement_id }
+}
+
+output "eventbridge_kms_key_policy_statement" {
+  description = "A statement for the key policy of a customer managed KMS key that encrypts the target queues: events.amazonaws.com may use the key (kms:GenerateDataKey, kms:Decrypt) on behalf of this module's rules. Add it to the key's policy (jsonencode it with the rest); SQS-managed SSE needs nothing."
+  value = {
+    Sid       = "AllowEventBridgeRulesToUseTheKey"
+    Effect    = "Allow"
+    Principal = { Service = "events.amazonaws.com" }
+    Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+    Resource  = "*"
+    Condition = { ArnEquals = { "aws:SourceArn" = [for r in aws_cloudwatch_event_rule.this : r.arn] } }
+  }
+}
+

@@ -103,3 +103,50 @@ variable "archives" {
     error_message = "retention_days must be >= 0."
   }
 }
+
+# ---------------------------------------------------------------------------------------------------------------
+# IAM
+# ---------------------------------------------------------------------------------------------------------------
+
+variable "queue_policy_statements" {
+  description = "Extra statements for the queue policies this module writes, by queue key (SQS keeps one policy per queue and this module owns it, so add statements here rather than with another aws_sqs_queue_policy). Each names its principals (type AWS, Service or * with identifiers), SQS actions and optional conditions; the resource is the queue. A queue no rule uses gets a policy with these statements only."
+  type = map(list(object({
+    sid    = string
+    effect = optional(string, "Allow")
+    principals = list(object({
+      type        = string
+      identifiers = list(string)
+    }))
+    actions = list(string)
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
+  })))
+  default = {}
+
+  validation {
+    condition = alltrue(flatten([for statements in values(var.queue_policy_statements) : [
+      for s in statements : can(regex("^[A-Za-z0-9]+$", s.sid)) && s.sid != "AllowEventBridgeRules"
+    ]]))
+    error_message = "Each statement needs an alphanumeric sid other than AllowEventBridgeRules (the module's own statement)."
+  }
+
+  validation {
+    condition = alltrue([
+      for statements in values(var.queue_policy_statements) : length(distinct([for s in statements : s.sid])) == length(statements)
+    ])
+    error_message = "Statement sids must be unique within a queue's policy."
+  }
+
+  validation {
+    condition = alltrue(flatten([for statements in values(var.queue_policy_statements) : [
+      for s in statements : contains(["Allow", "Deny"], s.effect) && length(s.principals) >= 1 && alltrue([
+        for p in s.principals : contains(["AWS", "Service", "*"], p.type) && length(p.identifiers) >= 1
+      ]) && length(s.actions) >= 1 && alltrue([for a in s.actions : startswith(a, "sqs:")])
+    ]]))
+    error_message = "Each statement: effect Allow or Deny, principals of type AWS, Service or * with identifiers, and sqs:* actions only (the resource is the queue)."
+  }
+}
+

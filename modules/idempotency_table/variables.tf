@@ -13,13 +13,13 @@ variable "name" {
 }
 
 variable "kms_key_arn" {
-  description = "ARN of a customer managed KMS key for server-side encryption. null uses the AWS owned key."
+  description = "ARN of a customer managed KMS key for server-side encryption; null uses the AWS managed key (aws/dynamodb). Encryption at rest is always on."
   type        = string
   default     = null
 
   validation {
-    condition     = var.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
-    error_message = "kms_key_arn must be a KMS key ARN."
+    condition     = var.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias: policy_json names it as Resource."
   }
 }
 

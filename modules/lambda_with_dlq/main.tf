@@ -2,11 +2,21 @@ locals {
   queue_mode = var.invocation_mode == "queue"
   publish    = var.provisioned_concurrent_executions > 0 || var.snap_start
 
-  # AWS requires the buffer's visibility timeout to be >= 6x the function timeout (room for retries
-  # of a throttled batch); the default is exactly that, and a lower explicit value fails the plan.
+  # The buffer's visibility timeout: AWS *recommends* at least 6x the function timeout (room for the poller to
+  # retry a throttled batch before the message reappears), which is the default; a lower explicit value only
+  # warns (check block below). AWS *enforces* at least the function timeout (CreateEventSourceMapping fails
+  # otherwise), which is a precondition.
   visibility_timeout = coalesce(var.queue.visibility_timeout_seconds, 6 * var.timeout)
 
   runtime_minor = tonumber(split(".", var.runtime)[1])
+
+  # Conditionals, not coalesce(): a function's arguments are all evaluated, so coalesce() read the file (and
+  # failed when it was missing) even when a hash was given; only the chosen branch of a conditional counts.
+  # A package in S3 without a hash is redeployed when its key or object version changes.
+  source_code_hash = (
+    var.source_code_hash != null ? var.source_code_hash :
+    var.filename != null ? filebase64sha256(var.filename) : null
+  )
 
   # What events and the event source mapping invoke: the alias when versions are published.
   invoke_target_arn = local.publish ? aws_lambda_alias.this[0].arn : aws_lambda_function.this.arn
@@ -17,15 +27,18 @@ locals {
 # ---------------------------------------------------------------------------------------------------------------
 
 resource "aws_lambda_function" "this" {
-  #checkov:skip=CKV_AWS_117:The function only calls AWS APIs; a VPC adds NAT/endpoint cost and cold-start latency without isolating anything.
-  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile the user owns; packages come from this repository's reproducible build.
+  #checkov:skip=CKV_AWS_117:A VPC is optional (vpc_config): the consumers only call AWS APIs, and a VPC adds NAT or endpoint cost without isolating anything.
+  #checkov:skip=CKV_AWS_272:Code signing is optional (code_signing_config_arn): it needs a signing profile the user owns.
   #checkov:skip=CKV_AWS_115:Reserved concurrency is a variable; a default would fail on new accounts whose unreserved pool is at the minimum of 10.
   #checkov:skip=CKV_AWS_173:Environment variables hold names and limits, no secrets; a customer key is optional (kms_key_arn).
   function_name                  = var.function_name
   description                    = var.description
-  role                           = aws_iam_role.this.arn
+  role                           = local.role_arn
   filename                       = var.filename
-  source_code_hash               = coalesce(var.source_code_hash, filebase64sha256(var.filename))
+  s3_bucket                      = try(var.s3_package.bucket, null)
+  s3_key                         = try(var.s3_package.key, null)
+  s3_object_version              = try(var.s3_package.object_version, null)
+  source_code_hash               = local.source_code_hash
   handler                        = var.handler
   runtime                        = var.runtime
   architectures                  = [var.architecture]
@@ -35,6 +48,7 @@ resource "aws_lambda_function" "this" {
   kms_key_arn                    = var.kms_key_arn
   reserved_concurrent_executions = var.reserved_concurrent_executions
   publish                        = local.publish
+  code_signing_config_arn        = var.code_signing_config_arn
 
   environment {
     variables = merge(var.environment_variables, { DLQ_URL = aws_sqs_queue.dlq.url })
@@ -47,6 +61,25 @@ resource "aws_lambda_function" "this" {
   # Failed asynchronous invocations land in the same DLQ as the handler's permanent failures.
   dead_letter_config {
     target_arn = aws_sqs_queue.dlq.arn
+  }
+
+  # Advanced logging controls (JSON logs, level filtering) into the module's log group.
+  dynamic "logging_config" {
+    for_each = var.logging == null ? [] : [var.logging]
+    content {
+      log_format            = logging_config.value.log_format
+      log_group             = aws_cloudwatch_log_group.this.name
+      application_log_level = logging_config.value.application_log_level
+      system_log_level      = logging_config.value.system_log_level
+    }
+  }
+
+  dynamic "vpc_config" {
+    for_each = var.vpc_config == null ? [] : [var.vpc_config]
+    content {
+      subnet_ids         = vpc_config.value.subnet_ids
+      security_group_ids = vpc_config.value.security_group_ids
+    }
   }
 
   dynamic "snap_start" {
@@ -63,6 +96,18 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_iam_role_policy.this, aws_cloudwatch_log_group.this]
 
   lifecycle {
+    precondition {
+      condition     = var.create_role == (var.existing_role_arn == null)
+      error_message = "Set existing_role_arn exactly when create_role = false."
+    }
+    precondition {
+      condition     = var.create_role || (var.role_path == "/" && var.role_permissions_boundary == null && length(var.role_managed_policy_arns) == 0)
+      error_message = "role_path, role_permissions_boundary and role_managed_policy_arns configure the role this module creates; with create_role = false, set them on your role instead."
+    }
+    precondition {
+      condition     = (var.filename == null) != (var.s3_package == null)
+      error_message = "Set exactly one of filename (a local zip) and s3_package (a zip in S3)."
+    }
     precondition {
       condition     = !(var.snap_start && var.provisioned_concurrent_executions > 0)
       error_message = "snap_start and provisioned_concurrent_executions are mutually exclusive."
@@ -135,9 +180,20 @@ resource "aws_sqs_queue" "buffer" {
 
   lifecycle {
     precondition {
-      condition     = local.visibility_timeout >= 6 * var.timeout
-      error_message = "queue.visibility_timeout_seconds must be at least 6x the function timeout (AWS requirement for SQS event source mappings)."
+      condition     = local.visibility_timeout >= var.timeout
+      error_message = "queue.visibility_timeout_seconds (${local.visibility_timeout} s) must be at least the function timeout (${var.timeout} s): AWS rejects the event source mapping otherwise."
     }
+  }
+}
+
+# A warning, not an error: 6x is AWS's recommendation for SQS event source mappings. Below it, a batch that
+# Lambda throttles or retries may become visible again while still in flight, and be processed twice (the
+# consumers are idempotent, so this costs time, not correctness).
+check "buffer_visibility_timeout" {
+  assert {
+    # (Below the function timeout the buffer's precondition fails instead.)
+    condition     = !local.queue_mode || local.visibility_timeout < var.timeout || local.visibility_timeout >= 6 * var.timeout
+    error_message = "queue.visibility_timeout_seconds (${local.visibility_timeout} s) is below 6x the function timeout (${6 * var.timeout} s), AWS's recommendation for SQS event source mappings: throttled or retried batches may be delivered twice."
   }
 }
 
@@ -154,11 +210,32 @@ resource "aws_lambda_event_source_mapping" "this" {
   batch_size                         = var.queue.batch_size
   maximum_batching_window_in_seconds = var.queue.maximum_batching_window_in_seconds
   function_response_types            = ["ReportBatchItemFailures"]
+  tags                               = var.tags
 
   dynamic "scaling_config" {
     for_each = var.queue.maximum_concurrency == null ? [] : [var.queue.maximum_concurrency]
     content {
       maximum_concurrency = scaling_config.value
+    }
+  }
+
+  # Lambda deletes the messages that match none of the patterns, without invoking the function.
+  dynamic "filter_criteria" {
+    for_each = length(var.queue.filter_patterns) == 0 ? [] : [var.queue.filter_patterns]
+    content {
+      dynamic "filter" {
+        for_each = filter_criteria.value
+        content {
+          pattern = filter.value
+        }
+      }
+    }
+  }
+
+  dynamic "metrics_config" {
+    for_each = length(var.queue.metrics) == 0 ? [] : [var.queue.metrics]
+    content {
+      metrics = metrics_config.value
     }
   }
 

@@ -13,6 +13,17 @@ output "invoke_target_arn" {
   value       = local.invoke_target_arn
 }
 
+output "deployment_package" {
+  description = "Where the function's code comes from: filename, or s3_bucket, s3_key and s3_object_version; and the source_code_hash used (null when none)."
+  value = {
+    filename          = var.filename
+    s3_bucket         = try(var.s3_package.bucket, null)
+    s3_key            = try(var.s3_package.key, null)
+    s3_object_version = try(var.s3_package.object_version, null)
+    source_code_hash  = local.source_code_hash
+  }
+}
+
 output "alias_arn" {
   description = "ARN of the alias, or null when no version is published."
   value       = local.publish ? aws_lambda_alias.this[0].arn : null
@@ -23,19 +34,34 @@ output "environment_variables" {
   value       = aws_lambda_function.this.environment[0].variables
 }
 
+output "logging_config" {
+  description = "The function's advanced logging controls (log_format, application_log_level, system_log_level, log_group), or null when Lambda's defaults apply."
+  value = var.logging == null ? null : {
+    log_format            = var.logging.log_format
+    application_log_level = var.logging.application_log_level
+    system_log_level      = var.logging.system_log_level
+    log_group             = aws_cloudwatch_log_group.this.name
+  }
+}
+
 output "role_policy_json" {
-  description = "The execution role's main inline policy (JSON): module statements plus policy_statements (the buffer queue permission is a separate policy)."
-  value       = aws_iam_role_policy.this.policy
+  description = "The module's statements plus policy_statements (JSON): the main inline policy of the role the module creates (the buffer queue permission and policy_documents are separate policies)."
+  value       = jsonencode({ Version = "2012-10-17", Statement = local.base_statements })
+}
+
+output "required_policy_json" {
+  description = "Every statement the function needs in one policy document (JSON): the module's, policy_statements, the buffer queue permission and the statements of policy_documents. Attach it to an existing_role_arn."
+  value       = jsonencode({ Version = "2012-10-17", Statement = local.required_statements })
 }
 
 output "role_name" {
-  description = "Name of the execution role (attach more policies to it if needed)."
-  value       = aws_iam_role.this.name
+  description = "Name of the execution role (the created one, or the one in existing_role_arn)."
+  value       = local.role_name
 }
 
 output "role_arn" {
-  description = "ARN of the execution role."
-  value       = aws_iam_role.this.arn
+  description = "ARN of the execution role (the created one, or existing_role_arn)."
+  value       = local.role_arn
 }
 
 output "log_group_name" {

@@ -1,55 +1,7 @@
 # The root stack's wiring, offline: `terraform test -test-directory=tests/terraform` from the repository root
 # (tools/terraform/check.sh runs it). Fixture zips stand in for `make build`.
 mock_provider "aws" {
-  mock_resource "aws_cloudwatch_event_bus" {
-    defaults = {
-      arn = "arn:aws:events:eu-west-1:123456789012:event-bus/image-pipeline-results"
-    }
-  }
-  mock_resource "aws_cloudwatch_event_rule" {
-    defaults = {
-      arn = "arn:aws:events:eu-west-1:123456789012:rule/mock"
-    }
-  }
-  mock_resource "aws_s3_bucket" {
-    defaults = {
-      arn = "arn:aws:s3:::images-bucket"
-      id  = "images-bucket"
-    }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = {
-      arn = "arn:aws:iam::123456789012:role/mock-role"
-    }
-  }
-  mock_resource "aws_sqs_queue" {
-    defaults = {
-      arn = "arn:aws:sqs:eu-west-1:123456789012:mock-queue"
-      url = "https://sqs.eu-west-1.amazonaws.com/123456789012/mock-queue"
-    }
-  }
-  mock_resource "aws_cloudwatch_log_group" {
-    defaults = {
-      arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/mock"
-    }
-  }
-  mock_resource "aws_lambda_function" {
-    defaults = {
-      arn        = "arn:aws:lambda:eu-west-1:123456789012:function:mock"
-      invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:mock/invocations"
-      version    = "$LATEST"
-    }
-  }
-  mock_resource "aws_lambda_layer_version" {
-    defaults = {
-      arn = "arn:aws:lambda:eu-west-1:123456789012:layer:image-pipeline-pillow:1"
-    }
-  }
-  mock_resource "aws_dynamodb_table" {
-    defaults = {
-      arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/mock"
-    }
-  }
+  source = "./tests/terraform/mocks"
 }
 
 variables {
@@ -323,3 +275,171 @@ run "overlapping_prefixes_are_rejected" {
   }
   expect_failures = [aws_s3_bucket.images]
 }
+
+# The root stack configures no provider (it is a module too), so its tags are set on each resource and module
+# instead of provider default_tags.
+run "tags_are_set_without_default_tags" {
+  command = plan
+  variables {
+    tags = { project = "images", cost-center = "42" }
+  }
+  assert {
+    condition = alltrue([
+      aws_s3_bucket.images.tags == var.tags,
+      aws_cloudwatch_event_bus.results.tags == var.tags,
+      aws_dynamodb_table.search_index.tags == var.tags,
+    ])
+    error_message = "The root's own resources carry var.tags."
+  }
+}
+
+# Deploying from a release's zips in S3: no local dist/ exists (a module downloaded from a registry has none),
+# and nothing local is read.
+run "artifacts_from_s3" {
+  command = plan
+  variables {
+    artifacts_dir = null
+    artifacts_s3 = {
+      bucket          = "releases-bucket"
+      key_prefix      = "image-pipeline/1.0.0/"
+      object_versions = { pillow = "L4kqtJlcpXroDTDmJ" }
+      source_code_hashes = {
+        image_resizer = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        pillow        = "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="
+      }
+    }
+  }
+  assert {
+    condition = (
+      aws_lambda_layer_version.pillow.filename == null &&
+      aws_lambda_layer_version.pillow.s3_bucket == "releases-bucket" &&
+      aws_lambda_layer_version.pillow.s3_key == "image-pipeline/1.0.0/layers/pillow.zip" &&
+      aws_lambda_layer_version.pillow.s3_object_version == "L4kqtJlcpXroDTDmJ" &&
+      aws_lambda_layer_version.pillow.source_code_hash == "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="
+    )
+    error_message = "The layer comes from <key_prefix>layers/pillow.zip with its version and hash."
+  }
+  assert {
+    condition = alltrue([
+      for name, c in module.consumer :
+      c.deployment_package.filename == null && c.deployment_package.s3_bucket == "releases-bucket" &&
+      c.deployment_package.s3_key == "image-pipeline/1.0.0/functions/${name}.zip"
+    ])
+    error_message = "Each function comes from <key_prefix>functions/<consumer>.zip."
+  }
+  assert {
+    condition     = module.consumer["image_resizer"].deployment_package.source_code_hash == "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" && module.consumer["search_indexer"].deployment_package.source_code_hash == null
+    error_message = "Hashes from the release manifest are passed per artifact."
+  }
+}
+
+run "one_artifact_source_only" {
+  command = plan
+  variables {
+    artifacts_s3 = { bucket = "releases-bucket", key_prefix = "image-pipeline/1.0.0/" }
+  }
+  expect_failures = [aws_lambda_layer_version.pillow]
+}
+
+run "artifacts_s3_is_validated" {
+  command = plan
+  variables {
+    artifacts_dir = null
+    artifacts_s3 = {
+      bucket             = "Not_A_Bucket"
+      key_prefix         = "/no-leading-slash"
+      object_versions    = { image_resiser = "v1" }
+      source_code_hashes = { pillow = "not-base64-sha256" }
+    }
+  }
+  expect_failures = [var.artifacts_s3]
+}
+
+# Locked-down accounts: created roles get the path, boundary and managed policies; a consumer with an existing
+# role gets none of it, and the results bus policy admits that role.
+run "iam_for_locked_down_accounts" {
+  command = plan
+  variables {
+    iam = {
+      role_path                 = "/workloads/"
+      role_permissions_boundary = "arn:aws:iam::123456789012:policy/workload-boundary"
+      role_managed_policy_arns  = { insights = "arn:aws:iam::aws:policy/CloudWatchLambdaInsightsExecutionRolePolicy" }
+      existing_role_arns        = { metadata_extractor = "arn:aws:iam::123456789012:role/platform/extractor" }
+    }
+  }
+  assert {
+    condition     = module.consumer["metadata_extractor"].role_arn == "arn:aws:iam::123456789012:role/platform/extractor" && module.consumer["metadata_extractor"].role_name == "extractor"
+    error_message = "The extractor runs with the existing role."
+  }
+  assert {
+    condition     = contains(flatten([for s in jsondecode(output.consumers["metadata_extractor"].required_policy_json).Statement : s.Action]), "events:PutEvents")
+    error_message = "required_policy_json includes the consumer's own statements."
+  }
+  assert {
+    condition     = contains(jsondecode(aws_cloudwatch_event_bus_policy.results.policy).Statement[0].Condition.ArnNotEquals["aws:PrincipalArn"], "arn:aws:iam::123456789012:role/platform/extractor")
+    error_message = "The results bus admits the existing role."
+  }
+}
+
+run "iam_existing_roles_are_keyed_by_consumer" {
+  command = plan
+  variables {
+    iam = { existing_role_arns = { image_resiser = "arn:aws:iam::123456789012:role/x" } }
+  }
+  expect_failures = [var.iam]
+}
+
+run "consumers_in_a_vpc_with_code_signing" {
+  command = plan
+  variables {
+    vpc_config              = { subnet_ids = ["subnet-0a1b2c3d4e5f60718"], security_group_ids = ["sg-0a1b2c3d4e5f60718"] }
+    code_signing_config_arn = "arn:aws:lambda:eu-west-1:123456789012:code-signing-config:csc-0a1b2c3d4e5f60718"
+  }
+  assert {
+    condition = alltrue([
+      for name, c in module.consumer : contains([for s in jsondecode(c.role_policy_json).Statement : s.Sid], "ManageVpcNetworkInterfaces")
+    ])
+    error_message = "Every consumer's role may manage its network interfaces in the VPC."
+  }
+}
+
+# JSON logs filtered by Lambda at the level Powertools logs at (Lambda's name for it).
+run "json_logs_at_the_powertools_level" {
+  command = plan
+  variables {
+    lambda_log_format = "JSON"
+    log_level         = "WARNING"
+  }
+  assert {
+    condition = alltrue([
+      for name, c in module.consumer : c.logging_config.log_format == "JSON" && c.logging_config.application_log_level == "WARN" && c.environment_variables["POWERTOOLS_LOG_LEVEL"] == "WARNING"
+    ])
+    error_message = "Lambda filters at WARN, Powertools logs at WARNING."
+  }
+}
+
+run "no_logging_config_by_default" {
+  command = plan
+  assert {
+    condition     = alltrue([for name, c in module.consumer : c.logging_config == null])
+    error_message = "Without lambda_log_format the functions keep Lambda's defaults (and the emulator, which drops LoggingConfig, plans clean)."
+  }
+}
+
+run "extra_queue_policy_statements" {
+  command = plan
+  variables {
+    queue_policy_statements = {
+      search_indexer_dlq = [{
+        sid        = "AllowOpsToRedrive"
+        principals = [{ type = "AWS", identifiers = ["arn:aws:iam::123456789012:role/ops"] }]
+        actions    = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:StartMessageMoveTask"]
+      }]
+    }
+  }
+  assert {
+    condition     = contains(keys(module.routing.queue_policy_queue_urls), "search_indexer_dlq")
+    error_message = "The DLQ's policy (EventBridge plus the extra statement) is written by the routing module."
+  }
+}
+

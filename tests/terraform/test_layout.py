@@ -55,3 +55,36 @@ def test_locals_come_first_in_their_file(config: str) -> None:
         kinds = [kind for kind, _ in _blocks(path)]
         first_other = next((i for i, kind in enumerate(kinds) if kind != "locals"), len(kinds))
         assert "locals" not in kinds[first_other:], f"{path.name}: a locals block after a resource or module"
+
+
+MODULES = [".", "modules/eventbridge_fanout", "modules/idempotency_table", "modules/lambda_with_dlq"]
+_PROVIDER_BLOCK = re.compile(r'^provider\s+"[^"]+"\s*\{', re.MULTILINE)
+
+
+@pytest.mark.parametrize("config", MODULES)
+def test_modules_configure_no_provider(config: str) -> None:
+    """The root stack is a module too (examples call it with for_each and aliased providers): a provider block
+    in it would make `count`, `for_each`, `depends_on` and `providers = {...}` impossible for its callers.
+    Provider configuration belongs to the examples and to the emulator's generated override."""
+    configured = [
+        path.name for path in sorted((ROOT / config).glob("*.tf")) if _PROVIDER_BLOCK.search(path.read_text())
+    ]
+    assert configured == []
+
+
+# Resource-level meta-arguments (two spaces in, as terraform fmt lays them out; dynamic blocks are deeper).
+_COUNT_ON_NULL = re.compile(r"^  (count|for_each)\s*=.*\bvar\.[\w.]+\s*(==|!=)\s*null", re.MULTILINE)
+
+
+@pytest.mark.parametrize("config", MODULES)
+def test_counts_do_not_test_for_null(config: str) -> None:
+    """checkov 3.3 reads `var.x == null` (and `!= null`) on an input left at its null default inside a module
+    as a count of 0 and silently skips the resource: the execution role went unscanned that way (95 passed
+    checks became 77, with 0 failed). Resources are switched by booleans (create_role, as in
+    terraform-aws-modules) or known strings."""
+    offending = [
+        f"{path.name}: {match.group(0).strip()}"
+        for path in sorted((ROOT / config).glob("*.tf"))
+        for match in _COUNT_ON_NULL.finditer(path.read_text())
+    ]
+    assert offending == []

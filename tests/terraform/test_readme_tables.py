@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tools.terraform.hcl_scan import mask, scan, scan_dir
-from tools.terraform.readme_tables import BEGIN, DOCUMENTS, END, ROOT, expected, render, tables
+from tools.terraform.readme_tables import BEGIN, DOCUMENTS, END, ROOT, expected, reference, render, tables
 
 CONFIGS = sorted({config for config, _ in DOCUMENTS})
 
@@ -35,7 +35,7 @@ def test_every_module_and_example_has_a_documented_config() -> None:
         for top in ("modules", "examples")
         for p in ROOT.glob(f"{top}/*/versions.tf")
     }
-    assert len(on_disk) == 5
+    assert len(on_disk) == 7
     assert on_disk <= documented
 
 
@@ -100,3 +100,33 @@ def test_render_needs_markers(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="markers"):
         render("# no markers\n", "x")
     assert render(f"head\n{BEGIN}\nold\n{END}\ntail\n", "new") == f"head\n{BEGIN}\nnew\n{END}\ntail\n"
+
+
+@pytest.mark.parametrize(("config", "doc"), DOCUMENTS, ids=[doc for _, doc in DOCUMENTS])
+def test_every_document_has_the_registry_sections(config: str, doc: str) -> None:
+    _, wanted = expected(config, doc)
+    section = wanted.split(BEGIN, 1)[1].split(END, 1)[0]
+    headings = [line for line in section.splitlines() if line.startswith("## ")]
+    assert headings == [f"## {h}" for h in ("Requirements", "Providers", "Modules", "Resources", "Inputs", "Outputs")]
+
+
+def test_reference_lists_requirements_providers_modules_and_resources(tmp_path: Path) -> None:
+    (tmp_path / "versions.tf").write_text(
+        'terraform {\n  required_version = ">= 1.5"\n\n  required_providers {\n    aws = {\n'
+        '      source  = "hashicorp/aws"\n      version = ">= 5.79, < 7.0"\n    }\n  }\n}\n'
+    )
+    (tmp_path / "main.tf").write_text(
+        'provider "aws" {\n  region = "eu-west-1"\n}\n\nprovider "aws" {\n  alias  = "workload"\n'
+        '  region = "eu-west-1"\n}\n\n# resource "aws_sqs_queue" "commented" {}\n'
+        'module "pipeline" {\n  source  = "example-org/image-pipeline/aws"\n  version = "1.0.0"\n}\n\n'
+        'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n\ndata "aws_caller_identity" "me" {}\n\n'
+        'resource "terraform_data" "checks" {}\n'
+    )
+    text = reference(tmp_path)
+    assert "| terraform | `>= 1.5` |\n| aws | `>= 5.79, < 7.0` |" in text
+    assert "| aws | `>= 5.79, < 7.0` |\n| aws.workload | `>= 5.79, < 7.0` |" in text
+    assert "| `pipeline` | `example-org/image-pipeline/aws` | 1.0.0 |" in text
+    docs = "https://registry.terraform.io/providers/hashicorp/aws/latest/docs"
+    assert f"[aws_sqs_queue.q]({docs}/resources/sqs_queue) | resource |" in text
+    assert f"[data.aws_caller_identity.me]({docs}/data-sources/caller_identity) | data source |" in text
+    assert "terraform_data.checks" in text and "commented" not in text

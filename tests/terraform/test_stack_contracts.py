@@ -42,12 +42,20 @@ def test_domain_event_strings_match_event_types() -> None:
 
 
 def test_handlers_and_artifacts_follow_the_contract() -> None:
+    """Handlers and artifact paths are those of docs/contracts.md; the same relative paths serve artifacts_dir
+    (dist/) and a release's S3 key prefix (artifacts_s3)."""
     stack = (ROOT / "main.tf").read_text()
-    assert 'handler       = "${each.key}.app.handler"' in stack
-    assert 'filename      = "${local.artifacts_dir}/functions/${each.key}.zip"' in stack
-    assert '"${local.artifacts_dir}/layers/pillow.zip"' in stack
+    assert re.search(r'^  handler +?= "\$\{each\.key\}\.app\.handler"$', stack, re.MULTILINE)
+    (block,) = re.findall(r"^  artifact_paths = \{\n(.*?)^  \}$", stack, re.MULTILINE | re.DOTALL)
+    paths = dict(re.findall(r'^ +(\w+) += "([^"]+)"$', block, re.MULTILINE))
+    contract = (ROOT / "docs/contracts.md").read_text()
+    documented = dict(re.findall(r"^\| (\w+) \| `\w+\.app\.handler` \| `dist/([^`]+)` \|$", contract, re.MULTILINE))
+    documented["pillow"] = re.search(r"^- Image layer: `dist/([^`]+)`", contract, re.MULTILINE).group(1)  # type: ignore[union-attr]
+    assert paths == documented
     for consumer in ("image_resizer", "metadata_extractor", "search_indexer"):
         assert re.search(rf"^    {consumer} = \{{", stack, re.MULTILINE), consumer
+    for path in paths.values():
+        assert '"${local.artifacts_dir}/${local.artifact_paths' in stack and path in stack
 
 
 def test_example_package_matches_its_source(tmp_path: Path) -> None:

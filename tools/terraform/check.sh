@@ -2,7 +2,8 @@
 # Terraform checks of the repository, as `make test-terraform` runs them:
 #   tools/terraform/check.sh [fmt|init|validate|test|checkov|all]...
 # Every configuration is initialised without a backend through the CLI config of cli_config.sh, so this
-# works offline when a provider mirror exists. CHECKOV defaults to .venv-checkov/bin/checkov.
+# works offline when a provider mirror exists. CHECKOV defaults to .venv-checkov/bin/checkov, or to the
+# checkov on PATH when that does not exist (the pre-commit hook's environment).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -11,10 +12,15 @@ cd "$root"
 TF_CLI_CONFIG_FILE="$(tools/terraform/cli_config.sh)"
 export TF_CLI_CONFIG_FILE
 export TF_IN_AUTOMATION=1
-CHECKOV="${CHECKOV:-$root/.venv-checkov/bin/checkov}"
+if [[ -z "${CHECKOV:-}" ]]; then
+  CHECKOV="$root/.venv-checkov/bin/checkov"
+  [[ -x "$CHECKOV" ]] || CHECKOV="$(command -v checkov || echo "$CHECKOV")"
+fi
 
 configs=(. modules/*/ examples/*/)
-modules=(modules/*/)
+# Configurations with terraform tests: every module, and the examples that have a tests/ directory.
+tested=(modules/*/)
+for dir in examples/*/; do [[ -d "$dir/tests" ]] && tested+=("$dir"); done
 
 step() { printf '==> %s\n' "$*"; }
 
@@ -62,9 +68,9 @@ do_init() { run_all "terraform init" init_one "${configs[@]}"; }
 do_validate() { run_all "terraform init + validate" validate_one "${configs[@]}"; }
 
 do_test() {
-  # Module tests need their module initialised; the root's tests (tests/terraform) need the root's.
-  for dir in "${modules[@]}" .; do [[ -d "$dir/.terraform" ]] || init_one "$dir"; done
-  run_all "terraform test" test_one "${modules[@]}" .
+  # Tests need their configuration initialised; the root's tests (tests/terraform) need the root's.
+  for dir in "${tested[@]}" .; do [[ -d "$dir/.terraform" ]] || init_one "$dir"; done
+  run_all "terraform test" test_one "${tested[@]}" .
 }
 
 do_checkov() {

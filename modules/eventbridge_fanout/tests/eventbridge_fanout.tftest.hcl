@@ -152,3 +152,88 @@ run "unknown_queue_key_is_rejected" {
   }
   expect_failures = [aws_cloudwatch_event_target.this]
 }
+
+# A Lambda target created in the same apply: its ARN is unknown at plan, and used to fail with
+# "Invalid for_each argument" because the permissions were keyed on `lambda_function_arn != null`.
+run "lambda_target_created_in_the_same_apply" {
+  command = plan
+  module {
+    source = "./tests/fixtures/lambda_in_same_apply"
+  }
+  assert {
+    condition     = output.lambda_permission_statement_ids == { "audit/audit" = "AllowEventBridge-audit-audit" }
+    error_message = "The permission is planned, keyed on the static target key."
+  }
+}
+
+# The module owns the policies of its queues (a second aws_sqs_queue_policy would overwrite them or be
+# overwritten), so statements others need go in through queue_policy_statements.
+run "extra_queue_policy_statements" {
+  variables {
+    queue_policy_statements = {
+      resizer_dlq = [{
+        sid        = "AllowOpsToRedrive"
+        principals = [{ type = "AWS", identifiers = ["arn:aws:iam::123456789012:role/ops"] }]
+        actions    = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:StartMessageMoveTask"]
+      }]
+      unused = [{
+        sid        = "DenyInsecureTransport"
+        effect     = "Deny"
+        principals = [{ type = "*", identifiers = ["*"] }]
+        actions    = ["sqs:*"]
+        conditions = [{ test = "Bool", variable = "aws:SecureTransport", values = ["false"] }]
+      }]
+    }
+  }
+  assert {
+    condition     = [for s in jsondecode(aws_sqs_queue_policy.this["resizer_dlq"].policy).Statement : s.Sid] == ["AllowEventBridgeRules", "AllowOpsToRedrive"]
+    error_message = "Extra statements follow the EventBridge statement in the same policy."
+  }
+  assert {
+    condition = (
+      jsondecode(aws_sqs_queue_policy.this["resizer_dlq"].policy).Statement[1].Principal == { AWS = ["arn:aws:iam::123456789012:role/ops"] } &&
+      jsondecode(aws_sqs_queue_policy.this["resizer_dlq"].policy).Statement[1].Resource == var.queues.resizer_dlq.arn
+    )
+    error_message = "Principals are passed through; the resource is the queue."
+  }
+  assert {
+    condition = (
+      [for s in jsondecode(aws_sqs_queue_policy.this["unused"].policy).Statement : s.Sid] == ["DenyInsecureTransport"] &&
+      jsondecode(aws_sqs_queue_policy.this["unused"].policy).Statement[0].Principal == "*" &&
+      jsondecode(aws_sqs_queue_policy.this["unused"].policy).Statement[0].Condition.Bool["aws:SecureTransport"] == ["false"]
+    )
+    error_message = "A queue no rule uses gets a policy with its extra statements only."
+  }
+  assert {
+    condition = (
+      output.eventbridge_kms_key_policy_statement.Principal.Service == "events.amazonaws.com" &&
+      toset(output.eventbridge_kms_key_policy_statement.Action) == toset(["kms:Decrypt", "kms:GenerateDataKey"]) &&
+      toset(output.eventbridge_kms_key_policy_statement.Condition.ArnEquals["aws:SourceArn"]) == toset([for r in aws_cloudwatch_event_rule.this : r.arn])
+    )
+    error_message = "The key policy statement lets the module's rules use a queue key."
+  }
+}
+
+run "extra_statements_are_validated" {
+  command = plan
+  variables {
+    queue_policy_statements = {
+      resizer = [
+        { sid = "AllowEventBridgeRules", principals = [{ type = "AWS", identifiers = ["arn:aws:iam::123456789012:root"] }], actions = ["sqs:SendMessage"] },
+        { sid = "Twice", principals = [{ type = "Robot", identifiers = ["x"] }], actions = ["s3:GetObject"] },
+        { sid = "Twice", principals = [{ type = "AWS", identifiers = ["arn:aws:iam::123456789012:root"] }], actions = ["sqs:SendMessage"] },
+      ]
+    }
+  }
+  expect_failures = [var.queue_policy_statements]
+}
+
+run "extra_statements_for_an_unknown_queue_are_rejected" {
+  command = plan
+  variables {
+    queue_policy_statements = {
+      resiser = [{ sid = "Typo", principals = [{ type = "AWS", identifiers = ["arn:aws:iam::123456789012:root"] }], actions = ["sqs:SendMessage"] }]
+    }
+  }
+  expect_failures = [aws_sqs_queue_policy.this]
+}

@@ -64,3 +64,12 @@ run "invalid_inputs_fail_validation" {
   }
   expect_failures = [var.name, var.kms_key_arn]
 }
+
+# An alias ARN is not the key: IAM grants on it do not cover using the key.
+run "alias_arn_is_rejected" {
+  command = plan
+  variables {
+    kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:alias/idempotency"
+  }
+  expect_failures = [var.kms_key_arn]
+}
