@@ -317,6 +317,17 @@ def _delete_marker_dispose() -> None:
         FakeDeleteMarker.dispose = lambda self, garbage=False: None  # type: ignore[attr-defined]
 
 
+def _stepfunctions(name: str) -> Callable[[], None]:
+    """A Step Functions patch of tools/emulator/stepfunctions.py (the reprocess workflow's needs)."""
+
+    def apply() -> None:
+        from tools.emulator import stepfunctions
+
+        getattr(stepfunctions, name)()
+
+    return apply
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "s3-secure-transport": _secure_transport_bucket_policy,
     "s3-notification-eventbridge": _bucket_notification_eventbridge,
@@ -326,6 +337,11 @@ PATCHES: dict[str, Callable[[], None]] = {
     "lambda-dlq-snapstart": _lambda_dead_letter_and_snap_start,
     "s3-list-versions-url-encoding": _list_object_versions_url_encoding,
     "s3-delete-marker-dispose": _delete_marker_dispose,
+    "sfn-validate-definition": _stepfunctions("_validate_definition_api"),
+    "sfn-context-start-time": _stepfunctions("_context_start_time"),
+    "sfn-jsonpath-filter-empty": _stepfunctions("_jsonpath_filter_empty"),
+    "sfn-item-batcher": _stepfunctions("_item_batcher"),
+    "sfn-item-reader-s3": _stepfunctions("_item_reader_s3"),
 }
 
 
