@@ -119,3 +119,14 @@ output "artifact_sources" {
     },
   )
 }
+
+output "reprocess_workflow" {
+  description = "The reprocess state machine (null when reprocess_workflow.enabled is false): state_machine_arn, state_machine_name, runs_table_name, log_group_name, and report_location (bucket, prefix) of the runs' summaries."
+  value = var.reprocess_workflow.enabled ? {
+    state_machine_arn  = module.reprocess[0].state_machine_arn
+    state_machine_name = module.reprocess[0].state_machine_name
+    runs_table_name    = module.reprocess[0].runs_table_name
+    log_group_name     = module.reprocess[0].log_group_name
+    report_location    = module.reprocess[0].report_location
+  } : null
+}

@@ -485,3 +485,22 @@ variable "iam" {
     error_message = "iam.existing_role_arns is keyed by consumer: image_resizer, metadata_extractor, search_indexer."
   }
 }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reprocess
+# ---------------------------------------------------------------------------------------------------------------
+
+variable "reprocess_workflow" {
+  description = "The reprocess (backfill) state machine (modules/reprocess_workflow): enabled, report_prefix (summaries and Map Run results in the images bucket, apart from uploads and outputs), default_rate (objects a second) and default_tolerated_failure_percentage of a run whose input names none, and inventory (bucket_arn, prefix) where S3 Inventory reports of the bucket are delivered, for runs over a manifest."
+  type = object({
+    enabled                              = optional(bool, true)
+    report_prefix                        = optional(string, "reprocess/")
+    default_rate                         = optional(number, 50)
+    default_tolerated_failure_percentage = optional(number, 0)
+    inventory = optional(object({
+      bucket_arn = string
+      prefix     = optional(string, "")
+    }))
+  })
+  default = {}
+}

@@ -17,7 +17,11 @@ THUMBNAILS_GENERATED = "Thumbnails Generated"
 METADATA_EXTRACTED = "Image Metadata Extracted"
 IMAGE_REJECTED = "Image Rejected"
 DOMAIN_DETAIL_TYPES = frozenset({THUMBNAILS_GENERATED, METADATA_EXTRACTED, IMAGE_REJECTED})
-SCHEMA_VERSION = "1.0"
+# 1.1: the optional `reprocess` block of results produced by a reprocess run (schemas/README.md).
+SCHEMA_VERSION = "1.1"
+
+# What the reprocess workflow sends to the consumers' buffer queues (never put on a bus): one upload of a run.
+REPROCESS_REQUESTED = "Reprocess Requested"
 
 # Who may publish what on the results bus (IAM conditions on events:source and events:detail-type).
 PUBLISHERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -35,6 +39,7 @@ __all__ = [
     "OBJECT_DELETED",
     "PIPELINE_SOURCE",
     "PUBLISHERS",
+    "REPROCESS_REQUESTED",
     "S3_DETAIL_TYPES",
     "S3_SOURCE",
     "SCHEMA_VERSION",

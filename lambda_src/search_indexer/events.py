@@ -1,4 +1,5 @@
-"""The five event types the indexer consumes, parsed into one typed model.
+"""The event types the indexer consumes, parsed into one typed model: the five of the live pipeline, and the
+reprocess workflow's `Reprocess Requested` (consumer_core.reprocess).
 
 S3 `Object Created` / `Object Deleted` are parsed by consumer_core (key decoding, emulator tolerance); the
 pipeline's own domain events (schemas/image-pipeline/*.v1.json) are checked here for the fields the index needs,
@@ -21,6 +22,7 @@ from consumer_core.event_types import (
     OBJECT_CREATED,
     OBJECT_DELETED,
     PIPELINE_SOURCE,
+    REPROCESS_REQUESTED,
     S3_DETAIL_TYPES,
     S3_SOURCE,
     THUMBNAILS_GENERATED,
@@ -31,9 +33,10 @@ from search_indexer.layout import KeyLayoutError, item_pk, owner_of
 from search_indexer.settings import output_prefixes
 
 SUPPORTED_MAJOR = "1"
-# Short names for the five types, as the index code uses them.
+# Short names for the types, as the index code uses them.
 CREATED, DELETED = OBJECT_CREATED, OBJECT_DELETED
 THUMBNAILS, METADATA, REJECTED = THUMBNAILS_GENERATED, METADATA_EXTRACTED, IMAGE_REJECTED
+REPROCESS = REPROCESS_REQUESTED
 
 # S3 `deletion-type` of a delete that removes one version only (other versions may still be current).
 PERMANENTLY_DELETED = "Permanently Deleted"
@@ -57,6 +60,10 @@ class IndexEvent:
     consumer: str | None = None
     reason: str | None = None
     message: str | None = None
+    # Results of a reprocess run, and the run of a reprocess request: the run and when the result was generated
+    # (the newest generation of a consumer's result wins: search_indexer.state).
+    reprocess_run: str | None = None
+    generated_at: str | None = None
 
     @property
     def pk(self) -> str:
@@ -85,13 +92,24 @@ class IndexEvent:
         return tuple(keys)
 
     @property
+    def generation(self) -> tuple[str, str] | None:
+        """Which generation of results this event is (a reprocess run's); None for the live pipeline's."""
+        return (self.generated_at or "", self.reprocess_run) if self.reprocess_run is not None else None
+
+    @property
     def identity(self) -> str:
-        """Idempotency key: one per (event type, object change[, consumer]); never the EventBridge event id."""
+        """Idempotency key: one per (event type, object change[, consumer][, reprocess run]); never the
+        EventBridge event id. A reprocess run's events have keys of their own, so the results of a run are never
+        taken for replays of the live upload's (consumer_core.reprocess)."""
         ident = (
             f"{self.detail_type}:s3://{self.bucket}/{quote(self.key, safe='/')}"
             f"?sequencer={self.sequencer}&version={self.version_id or ''}"
         )
-        return f"{ident}&consumer={self.consumer}" if self.consumer else ident
+        if self.detail_type == REPROCESS:
+            ident = f"{ident}&etag={self.etag or ''}"
+        if self.consumer:
+            ident = f"{ident}&consumer={self.consumer}"
+        return f"{ident}&reprocess={self.reprocess_run}" if self.reprocess_run is not None else ident
 
 
 def parse_index_event(event: Any) -> IndexEvent:
@@ -103,6 +121,8 @@ def parse_index_event(event: Any) -> IndexEvent:
         return _from_s3(event)
     if source == PIPELINE_SOURCE and detail_type in DOMAIN_DETAIL_TYPES:
         return _from_domain(event)
+    if source == PIPELINE_SOURCE and detail_type == REPROCESS:
+        return _from_reprocess_request(event)
     raise PermanentError("unsupported_event", f"the search indexer does not consume {source!r} {detail_type!r}")
 
 
@@ -124,12 +144,36 @@ def _from_s3(event: dict[str, Any]) -> IndexEvent:
     )
 
 
+def _from_reprocess_request(event: dict[str, Any]) -> IndexEvent:
+    """A reprocess run's request: the indexer re-derives the key's record with its current code (search_indexer
+    .state); the request names no version and no sequencer, which that needs neither of."""
+    from consumer_core.reprocess import REPROCESS_SEQUENCER, parse_reprocess_request
+
+    request = parse_reprocess_request(event)
+    return IndexEvent(
+        detail_type=REPROCESS,
+        bucket=request.bucket,
+        key=request.key,
+        owner=_owner(request.key),
+        version_id=None,
+        sequencer=_sequencer(REPROCESS_SEQUENCER),
+        event_time=request.requested_at,
+        size=request.size,
+        etag=request.etag,
+        reprocess_run=request.run,
+    )
+
+
 def _from_domain(event: dict[str, Any]) -> IndexEvent:
     detail_type = event["detail-type"]
     detail = _require(event, "detail", dict)
     version = str(_require(detail, "schema_version", str))
     if version.split(".")[0] != SUPPORTED_MAJOR:
         raise PermanentError("unsupported_event", f"{detail_type} schema_version {version} is not 1.x")
+    reprocess: dict[str, Any] = {}
+    if "reprocess" in detail:
+        mark = _require(detail, "reprocess", dict)
+        reprocess = {"reprocess_run": _require(mark, "run", str), "generated_at": _require(mark, "generated_at", str)}
     obj = _require(detail, "object", dict)
     bucket, key = _require(obj, "bucket", str), _require(obj, "key", str)
     version_id = obj.get("version_id") or None
@@ -143,6 +187,7 @@ def _from_domain(event: dict[str, Any]) -> IndexEvent:
         "etag": etag,
         "sequencer": _sequencer(obj.get("sequencer")),
         "event_time": _require(obj, "event_time", str),
+        **reprocess,
     }
     # The producers name outputs after the version token they computed from this same object block.
     token = version_token(version_id, etag, obj.get("sequencer"))

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 from consumer_core import storage
 from consumer_core.clients import resource_table
 from consumer_core.concurrency import Ahead
+from consumer_core.errors import TransientError
 from consumer_core.observability import logger, metrics
 from search_indexer.events import IndexEvent
 from search_indexer.settings import indexer_settings
-from search_indexer.state import Served
+from search_indexer.state import Served, UnrankedResult
 
 if TYPE_CHECKING:  # index.py imports botocore: not at handler import
     from search_indexer.index import ItemRead
@@ -29,7 +30,15 @@ def index_event(event: IndexEvent) -> dict[str, Any]:
     settings = indexer_settings()
     table = resource_table(settings.table)
     served = (_read_backs.take(event.identity) or read_back(event)) if event.is_version_delete else None
-    outcome = apply_event(table, event, served=served, read_ahead=_items.take(event.identity))
+    try:
+        outcome = apply_event(table, event, served=served, read_ahead=_items.take(event.identity))
+    except UnrankedResult:
+        # A reprocess result about a version the record does not hold: dead if S3 serves another version now;
+        # otherwise its upload is not indexed yet (or never was), and SQS delivers it again later.
+        try:
+            outcome = apply_event(table, event, served=read_back(event))
+        except UnrankedResult as exc:
+            raise TransientError(f"{exc}; S3 still serves it, so its upload event is awaited") from None
     pending = set(outcome.pending_deletes)
     # Only derived outputs may ever be deleted by the indexer (IAM says the same): never an upload. Events are
     # checked for this when parsed (forged_event); this is the last line.

@@ -11,6 +11,14 @@ State (one DynamoDB item per key, bounded whatever happens to the key):
 A version that leaves the history (evicted by newer uploads, cleared, or permanently deleted) has its outputs
 returned for deletion; a late result about a dead version has its own outputs returned at once.
 
+A reprocess run (consumer_core.reprocess) adds two things. Its results name their version but not its rank (no S3
+sequencer): they are merged into that version's entry when the history holds it, and are dead when S3 no longer
+serves it (`served`, read back by the service); a result about a version the record has no rank for otherwise
+raises UnrankedResult. And each result has a generation (generated_at, run): per version and result type the
+newest generation wins (live results are the oldest), so a run's outputs replace the live upload's whatever the
+order; the names every generation reported stay in `outputs`, deleted with the version. A run's own request to
+the indexer (`Reprocess Requested`) re-derives the record from its state with the current code.
+
 Every part is a join of the events (set unions, per-event-type fields, maxima), so any order gives one state.
 """
 
@@ -23,7 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from search_indexer.events import CREATED, DELETED, METADATA, REJECTED, THUMBNAILS, IndexEvent
+from consumer_core.event_types import IMAGE_REJECTED, PUBLISHERS
+from search_indexer.events import CREATED, DELETED, METADATA, REJECTED, REPROCESS, THUMBNAILS, IndexEvent
 
 HISTORY = 3  # versions of one key whose outputs are kept (the live one and the two before it)
 GONE_KEPT = 32  # permanently deleted versions remembered beyond the history
@@ -65,6 +74,18 @@ class Served:
         return (self.version_id or self.etag) if self.exists else None
 
 
+RESULTS = (THUMBNAILS, METADATA, REJECTED)
+# The result type that is each producer's success (its other one being Image Rejected).
+SUCCESS_OF = {name: next(t for t in types if t != IMAGE_REJECTED) for name, types in PUBLISHERS.items()}
+# Where a version's entry keeps the generation of each result type.
+_GENERATION_FIELD = {THUMBNAILS: "thumbnails_generation", METADATA: "metadata_generation"}
+
+
+class UnrankedResult(Exception):
+    """A reprocess run's result about a version the record has no rank for (not in its history, not deleted): the
+    caller reads back what S3 serves and applies it again with `served` (dead if S3 serves another version)."""
+
+
 @dataclass(frozen=True)
 class Transition:
     """The new state, and whether it differs from the old one. Outputs of dead versions are added to the state's
@@ -81,13 +102,29 @@ def apply(
     served: Served | None = None,
     tombstone_ttl_seconds: int = DEFAULT_TOMBSTONE_TTL_SECONDS,
 ) -> Transition:
-    """The state after `event` (`served`: the read-back, for permanent version deletes)."""
+    """The state after `event` (`served`: the read-back, for permanent version deletes and for reprocess results
+    about versions the history does not hold). Raises UnrankedResult (see there)."""
     before = dict(state or {})
+    if event.detail_type == REPROCESS and not before:
+        return Transition(before, False)  # nothing indexed to re-derive
     new = _fresh(before, event)
     dead: list[str] = []
     versions: dict[str, dict[str, Any]] = new["versions"]
     token = event.token
-    if event.detail_type == DELETED and event.is_version_delete:
+    if event.detail_type == REPROCESS:
+        pass  # the record is re-derived below: normal form and view with the current code
+    elif event.generation is not None and event.detail_type in RESULTS:
+        entry = versions.get(token)
+        if entry is not None:
+            _merge(entry, event)
+        elif token in new["gone"] or (served is not None and served.token != token):
+            dead.extend(event.derived_keys)
+        else:
+            raise UnrankedResult(
+                f"{event.detail_type} of reprocess run {event.reprocess_run}: version {token} of "
+                f"{event.key} is not in the record's history"
+            )
+    elif event.detail_type == DELETED and event.is_version_delete:
         removed = versions.pop(token, None)
         known = removed["seq"] if removed else new["gone"].get(token, {}).get("seq")
         new["gone"][token] = {"seq": known, "at": max(event.sequencer, new["gone"].get(token, {}).get("at", ""))}
@@ -140,8 +177,21 @@ def _dead(state: dict[str, Any], token: str, seq: str) -> bool:
     return token in state["gone"] or seq <= state["floor"] or (bool(cleared) and seq <= cleared)
 
 
+def _rank(generation: Any) -> tuple[str, ...]:
+    """Generations in order: live results (None) first, then reprocess runs by (generated_at, run)."""
+    return ("",) if not generation else ("1", *generation)
+
+
+def _newest(entry_generation: Any, event: IndexEvent) -> bool:
+    """Whether the event's result replaces the one its version's entry holds (the same generation replaces it too:
+    a replay). Between live results the last applied wins, as it always has."""
+    return _rank(event.generation) >= _rank(entry_generation)
+
+
 def _merge(entry: dict[str, Any], event: IndexEvent) -> None:
-    """What this event type says about its version; each type owns its fields, so merges commute."""
+    """What this event type says about its version; each type owns its fields, and within a type the newest
+    generation wins, so merges commute."""
+    generation = list(event.generation) if event.generation is not None else None
     if event.detail_type == CREATED:
         entry["upload"] = {
             "version_id": event.version_id,
@@ -150,17 +200,44 @@ def _merge(entry: dict[str, Any], event: IndexEvent) -> None:
             "uploaded_at": event.event_time or None,
         }
     elif event.detail_type == THUMBNAILS:
-        entry["thumbnails"] = list(event.thumbnails)
+        if _newest(entry.get(_GENERATION_FIELD[THUMBNAILS]), event):
+            entry["thumbnails"] = list(event.thumbnails)
+            _set_generation(entry, THUMBNAILS, generation)
     elif event.detail_type == METADATA:
-        entry["metadata"] = event.metadata
-        entry["metadata_key"] = event.metadata_key
+        if _newest(entry.get(_GENERATION_FIELD[METADATA]), event):
+            entry["metadata"] = event.metadata
+            entry["metadata_key"] = event.metadata_key
+            _set_generation(entry, METADATA, generation)
     elif event.detail_type == REJECTED:
-        entry["rejections"] = {
-            **entry.get("rejections", {}),
-            event.consumer or "": {"reason": event.reason, "message": event.message},
-        }
+        consumer = event.consumer or ""
+        if _newest(entry.get("rejections", {}).get(consumer, {}).get("generation"), event):
+            rejection: dict[str, Any] = {"reason": event.reason, "message": event.message}
+            if generation is not None:
+                rejection["generation"] = generation
+            entry["rejections"] = {**entry.get("rejections", {}), consumer: rejection}
     if event.derived_keys:
         entry["outputs"] = sorted(set(entry.get("outputs", ())) | set(event.derived_keys))
+
+
+def _set_generation(entry: dict[str, Any], detail_type: str, generation: list[str] | None) -> None:
+    if generation is None:
+        entry.pop(_GENERATION_FIELD[detail_type], None)
+    else:
+        entry[_GENERATION_FIELD[detail_type]] = generation
+
+
+def _standing(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The rejections of a version that still stand: a consumer's rejection is withdrawn by a success of a newer
+    generation (a reprocess run that processed what the live upload, or an earlier run, rejected)."""
+    standing = {}
+    for consumer, rejection in (entry.get("rejections") or {}).items():
+        success = SUCCESS_OF.get(consumer)
+        succeeded = success is not None and entry.get("thumbnails" if success == THUMBNAILS else "metadata")
+        generation_field = _GENERATION_FIELD.get(success or "")
+        if succeeded and generation_field and _rank(entry.get(generation_field)) > _rank(rejection.get("generation")):
+            continue
+        standing[consumer] = {"reason": rejection.get("reason"), "message": rejection.get("message")}
+    return standing
 
 
 def _served_dict(served: Served | None) -> dict[str, Any] | None:
@@ -245,7 +322,7 @@ def _show(state: dict[str, Any], token: str, entry: Mapping[str, Any]) -> None:
     from search_indexer.layout import owner_of
 
     state["live"] = token
-    state["rejections"] = dict(entry.get("rejections", {}))
+    state["rejections"] = _standing(entry)
     upload = entry.get("upload")
     if upload is not None:
         state["owner"] = owner_of(state["key"])
@@ -276,4 +353,13 @@ def _epoch(iso_time: str) -> int:
         return int(time.time())
 
 
-__all__ = ["DEFAULT_TOMBSTONE_TTL_SECONDS", "GONE_KEPT", "HISTORY", "Served", "Transition", "apply", "live_version"]
+__all__ = [
+    "DEFAULT_TOMBSTONE_TTL_SECONDS",
+    "GONE_KEPT",
+    "HISTORY",
+    "Served",
+    "Transition",
+    "UnrankedResult",
+    "apply",
+    "live_version",
+]
