@@ -21,7 +21,10 @@ SCHEMA_FILES = {
     "Thumbnails Generated": "image-pipeline/thumbnails-generated.v1.json",
     "Image Metadata Extracted": "image-pipeline/image-metadata-extracted.v1.json",
     "Image Rejected": "image-pipeline/image-rejected.v1.json",
+    "Reprocess Requested": "image-pipeline/reprocess-requested.v1.json",
 }
+# Definitions the event schemas share ($ref), with examples of their own.
+SHARED_DEFINITIONS = {"image-pipeline/object-ref.v1.json", "image-pipeline/reprocess-mark.v1.json"}
 
 
 def schema_paths() -> list[Path]:
