@@ -35,11 +35,11 @@ def serve(host: str, port: int, patched: bool, port_file: Path | None) -> None:
     app = FaultInjector(DomainDispatcherApplication(create_backend_app))
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     actual_port = server.server_address[1]
-    if patched:
-        # State machines run (the reprocess workflow), their AWS calls coming back to this server.
-        from tools.emulator.stepfunctions import enable_execution
+    # State machines run (the reprocess workflow), their AWS calls coming back to this server: moto's own settings,
+    # not a patch, so stock and patched servers compare on equal terms.
+    from tools.emulator.stepfunctions import enable_execution
 
-        enable_execution(actual_port)
+    enable_execution(actual_port)
     if port_file:
         port_file.write_text(json.dumps({"port": actual_port, "patches": applied}))
     print(f"emulator: moto on http://{host}:{actual_port} patches={applied}", flush=True)

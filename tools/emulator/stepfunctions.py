@@ -3,10 +3,11 @@ interpreter that it lacks, patched the way tools/emulator/patches.py patches mot
 tools/emulator/README.md with the AWS documentation each follows, each with a test that fails on stock moto).
 
 moto runs state machines only when asked (`execute_state_machine`, switched on by `enable_execution`, which the
-emulator server calls before it serves); its interpreter is LocalStack's, and it calls AWS through boto3 clients
-pointed at `localhost:$MOTO_PORT`, which `enable_execution` sets to the server's port.
+emulator server calls before it serves, patched or not: moto's settings, not a patch); its interpreter is
+LocalStack's, and it calls AWS through boto3 clients pointed at `localhost:$MOTO_PORT`, which `enable_execution`
+sets to the server's port.
 
-Patches (names as in patches.PATCHES):
+Patches (names as in patches.PATCHES; tests in tests/integration/test_moto_stepfunctions.py):
 - `sfn-validate-definition`: ValidateStateMachineDefinition (the aws provider validates every definition at plan
   time) and ListStateMachineVersions are not implemented (HTTP 500).
 - `sfn-item-batcher`: the ASL parser rejects `ItemBatcher` and `ProcessorConfig.ExecutionType: EXPRESS`, and a
@@ -15,6 +16,8 @@ Patches (names as in patches.PATCHES):
 - `sfn-item-reader-s3`: the `s3:listObjectsV2` ItemReader reads one page only and returns boto3's shape (`ETag`, a
   datetime `LastModified` the interpreter cannot serialise); the `MANIFEST` input type (an S3 Inventory
   manifest.json and its gzipped CSV files) is not implemented.
+- `sfn-context-start-time`: `$$.Execution.StartTime` is a datetime object, not AWS's ISO 8601 string.
+- `sfn-jsonpath-filter-empty`: a filter that matches nothing fails the state instead of giving an empty list.
 """
 
 from __future__ import annotations
@@ -137,8 +140,10 @@ def _item_batcher() -> None:
 
     def _map_run(self: Any, env: Any, eval_input: Any) -> None:
         batcher = getattr(self, "emulator_item_batcher", None)
-        if batcher is None:
+        if batcher is None:  # one item a child: the threshold still applies
+            total = len(env.stack[-1])
             original_map_run(self, env, eval_input)
+            _check_tolerance(env, eval_input, sum(1 for output in env.stack[-1] if output is None), total)
             return
         items = env.stack.pop()
         map_input = env.stack[-1]
