@@ -47,7 +47,7 @@ def mermaid(definition: dict[str, Any]) -> str:
 
 
 def _machine(machine: dict[str, Any], prefix: str, indent: str) -> list[str]:
-    states: dict[str, Any] = machine["States"]
+    states = _in_flow_order(machine)
     ids: dict[str, str] = {}
     for name in states:
         node = _id(prefix, name)
@@ -70,6 +70,22 @@ def _machine(machine: dict[str, Any], prefix: str, indent: str) -> list[str]:
             arrow = f"{indent}{node} --> {ids[target] if target != '[*]' else '[*]'}"
             lines.append(f"{arrow} : {text}" if text else arrow)
     return lines
+
+
+def _in_flow_order(machine: dict[str, Any]) -> dict[str, Any]:
+    """The states in the order the flow reaches them from StartAt (then any unreachable ones, by name): the same
+    diagram whatever the order of the definition's keys (Terraform's jsonencode sorts them)."""
+    states: dict[str, Any] = machine["States"]
+    ordered: list[str] = []
+    pending = [machine["StartAt"]]
+    while pending:
+        name = pending.pop(0)
+        if name in ordered or name not in states:
+            continue
+        ordered.append(name)
+        pending += [target for target, _ in _transitions(states[name]) if target != "[*]"]
+    ordered += sorted(set(states) - set(ordered))
+    return {name: states[name] for name in ordered}
 
 
 def _transitions(state: dict[str, Any]) -> Iterator[tuple[str, str]]:

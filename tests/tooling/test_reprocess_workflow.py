@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import html
 import io
 import json
 import re
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from tools import reprocess, reprocess_diagram
+from tools.emulator.report import MERMAID_MODULE, write_html
 
 DEFINITION = reprocess_diagram.load()
 MODULE_MAIN = (reprocess_diagram.ROOT / "modules" / "reprocess_workflow" / "main.tf").read_text()
@@ -44,6 +46,33 @@ def test_the_diagram_has_every_state_and_every_transition() -> None:
                 assert re.search(rf"{prefix}\w+ --> {prefix}{reprocess_diagram._id('', target)}_*\b", diagram), (
                     f"{name} -> {target}"
                 )
+
+
+def test_the_diagram_does_not_depend_on_the_order_of_keys() -> None:
+    """Terraform's jsonencode sorts keys: the deployed definition must draw the same diagram."""
+    resorted = json.loads(json.dumps(DEFINITION, sort_keys=True))
+    assert list(resorted["States"]) != list(DEFINITION["States"])
+    assert reprocess_diagram.mermaid(resorted) == reprocess_diagram.mermaid(DEFINITION)
+
+
+def documented_diagram() -> str:
+    block = re.search(r"```mermaid\n(.*?)```", reprocess_diagram.DOCUMENT.read_text(), re.DOTALL)
+    assert block is not None
+    return block.group(1)
+
+
+def test_the_demo_report_shows_the_diagram_it_is_given(tmp_path) -> None:
+    """The demo report (tools/emulator/report.py) renders the Mermaid source it is given, unchanged: the source
+    the demo draws from the deployed definition (tests/integration/test_reprocess.py compares that one with
+    docs/reprocess.md's)."""
+    page = write_html(
+        {"objects": [], "dlq": {}, "workflow_diagram": documented_diagram()}, {}, tmp_path / "r.html"
+    ).read_text()
+    shown = re.search(r'<pre class="mermaid">\n(.*?)</pre>', page, re.DOTALL)
+    assert shown is not None and html.unescape(shown.group(1)) == documented_diagram()
+    assert MERMAID_MODULE in page and re.search(r"mermaid@\d+\.\d+\.\d+/", MERMAID_MODULE), "a pinned version"
+    bare = write_html({"objects": [], "dlq": {}}, {}, tmp_path / "bare.html").read_text()
+    assert "mermaid" not in bare, "no workflow section for a stack without the workflow"
 
 
 def test_prefix_and_inventory_walks_process_batches_alike() -> None:

@@ -17,9 +17,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tools import reprocess_diagram
 from tools.emulator.discovery import aws_client
 from tools.emulator.report import text_table, write_html
-from tools.emulator.results import Consumers, Upload, collect
+from tools.emulator.results import Consumers, Upload, collect, deployed_workflow
 from tools.emulator.server import REPO_ROOT
 from tools.emulator.session import (
     EmulatorSession,
@@ -105,6 +106,9 @@ def run(images: Path, prefix: str, report_path: Path | None, html_path: Path | N
         report["settled"] = settled
         report["runner"] = session.runner.summary()
         thumbnails = fetch_thumbnails(session.server.endpoint, session.region, bucket, report)
+        # The workflow diagram of the report is drawn from the definition the stack deployed, not from the file.
+        definition = deployed_workflow(session.server.endpoint, session.region, session.outputs["reference"])
+        report["workflow_diagram"] = reprocess_diagram.mermaid(definition) if definition else None
     report["timings"] = {**session.timings, "total_s": round(time.monotonic() - started, 1)}
     print(text_table(report))
     print(f"timings: {report['timings']}")

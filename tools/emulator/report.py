@@ -60,6 +60,26 @@ def text_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# Mermaid renders the diagram in the browser (pinned; without the network the page shows the diagram's source).
+MERMAID_MODULE = "https://cdn.jsdelivr.net/npm/mermaid@12.3.0/dist/mermaid.esm.min.mjs"
+
+
+def workflow_section(diagram: str | None) -> str:
+    """The reprocess workflow's diagram (Mermaid source drawn from the deployed definition), or nothing."""
+    if not diagram:
+        return ""
+    return f"""<h2>Reprocess workflow</h2>
+<p>Drawn from the definition of the deployed state machine (<code>make reprocess</code> starts it;
+<code>docs/reprocess.md</code> has the same diagram, checked by a test).</p>
+<pre class="mermaid">
+{html.escape(diagram)}</pre>
+<script type="module">
+import mermaid from "{MERMAID_MODULE}";
+mermaid.initialize({{ startOnLoad: true }});
+</script>
+"""
+
+
 def write_html(report: dict[str, Any], thumbnails: dict[str, bytes], path: Path) -> Path:
     """`thumbnails`: S3 key -> bytes of the thumbnails to embed."""
     rows = []
@@ -99,7 +119,7 @@ ul {{ margin: 0; padding-left: 1rem; }}
 <p>{len(report["objects"])} objects, elapsed {report.get("elapsed_s")} s. DLQ messages: {dlq}</p>
 <table><thead><tr><th>object</th><th>consumers</th><th>thumbnails</th><th>metadata</th><th>index</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
-</body></html>
+{workflow_section(report.get("workflow_diagram"))}</body></html>
 """
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page)

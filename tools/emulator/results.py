@@ -128,6 +128,18 @@ def index_of(dynamodb: Any, consumers: Consumers, upload: Upload) -> dict[str, A
     return get_image(dynamodb.Table(table_name), upload.bucket, upload.key)
 
 
+def deployed_workflow(endpoint: str, region: str, outputs: dict[str, Any]) -> dict[str, Any] | None:
+    """The reprocess state machine's definition as the emulator holds it for the deployed stack (the ASL JSON
+    Terraform sent); None for a stack without it (reprocess_workflow.enabled = false)."""
+    workflow = outputs.get("reprocess_workflow")
+    if not workflow:
+        return None
+    sfn = aws_client("stepfunctions", endpoint, region)
+    described = sfn.describe_state_machine(stateMachineArn=workflow["state_machine_arn"])
+    definition: dict[str, Any] = json.loads(described["definition"])
+    return definition
+
+
 def collect(endpoint: str, region: str, consumers: Consumers, uploads: list[Upload]) -> dict[str, Any]:
     """The report's `objects` and `dlq` parts."""
     import boto3
