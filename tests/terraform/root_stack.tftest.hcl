@@ -451,3 +451,26 @@ run "extra_queue_policy_statements" {
   }
 }
 
+
+run "reprocess_workflow_on_by_default" {
+  command = plan
+  assert {
+    condition     = length(module.reprocess) == 1 && output.reprocess_workflow.report_location == { bucket = "images-bucket", prefix = "reprocess/" }
+    error_message = "The reprocess workflow is created by default, its reports under reprocess/ of the images bucket."
+  }
+  assert {
+    condition     = output.reprocess_workflow.state_machine_name == "image-pipeline-reprocess" && output.reprocess_workflow.runs_table_name == "image-pipeline-reprocess-runs"
+    error_message = "The workflow's names follow the stack's name prefix."
+  }
+}
+
+run "reprocess_workflow_opt_out" {
+  command = plan
+  variables {
+    reprocess_workflow = { enabled = false }
+  }
+  assert {
+    condition     = length(module.reprocess) == 0 && output.reprocess_workflow == null
+    error_message = "reprocess_workflow.enabled = false creates nothing and the output is null."
+  }
+}
