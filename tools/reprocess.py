@@ -11,9 +11,9 @@ region and endpoint come from the usual environment (AWS_PROFILE, AWS_REGION, AW
 
 Progress is read from the run's counters (one DynamoDB item per consumer, added to by every batch) until the
 execution ends; then the summary the workflow wrote to S3 is printed, and the exit status is 0 only if it
-succeeded. --run continues an earlier run under its name: objects the run already processed are replayed by the
-consumers, not processed again. --resume redrives a stopped or failed execution (AWS RedriveExecution): only the
-batches that did not finish are sent again.
+succeeded. --run continues an earlier run (its name, its idempotency keys) in a new execution: objects the run
+already processed are replayed by the consumers, not processed again. --resume redrives a stopped or failed
+execution (AWS RedriveExecution): only the batches that did not finish are sent again.
 """
 
 from __future__ import annotations
@@ -132,8 +132,11 @@ def read_summary(s3: Any, workflow: dict[str, Any], run: str) -> dict[str, Any] 
     return document
 
 
-def run_name(now: datetime | None = None) -> str:
-    return (now or datetime.now(UTC)).strftime("reprocess-%Y%m%d-%H%M%S")
+def run_name(now: datetime | None = None, run: str | None = None) -> str:
+    """A new execution's name: reprocess-<UTC time>, or <run>-<UTC time> for one continuing a run (execution names
+    are unique per state machine, runs are not)."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+    return f"{run[: 80 - len(stamp) - 1]}-{stamp}" if run else f"reprocess-{stamp}"
 
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout, clients: Any = None) -> int:
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, clients: Any =
     parser.add_argument("--tolerated-failure-percentage", type=float)
     parser.add_argument("--run", help="continue the run of this name (its idempotency keys) in a new execution")
     parser.add_argument("--manifest", help="walk this S3 Inventory manifest.json (s3://bucket/key) instead")
-    parser.add_argument("--name", help="execution name (default: the run, or reprocess-<UTC time>)")
+    parser.add_argument("--name", help="execution name (default: reprocess-<UTC time>, or <run>-<UTC time>)")
     parser.add_argument("--resume", metavar="EXECUTION_ARN", help="redrive this stopped or failed execution")
     parser.add_argument("--stack", type=Path, help="directory of the deployed stack (default: this repository)")
     parser.add_argument("--outputs", type=Path, help="a file with `terraform output -json` instead of --stack")
@@ -168,7 +171,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, clients: Any =
         out.write(f"redriving {execution_arn} (run {run}): only the batches that did not finish are sent again\n")
     else:
         document = execution_input(args)
-        name = args.name or args.run or run_name()
+        name = args.name or run_name(run=args.run)
         run = args.run or name
         response = sfn.start_execution(
             stateMachineArn=workflow["state_machine_arn"], name=name, input=json.dumps(document)

@@ -219,7 +219,13 @@ def test_a_run_is_continued_under_its_name_and_inputs_map_to_the_contract(output
     aws = FakeAws()
     argv = ["--outputs", str(outputs), "--prefix", "uploads/", "--consumers", "image_resizer", "--run", "fix-1"]
     reprocess.main([*argv, "--interval", "0"], out=io.StringIO(), clients=(aws, aws, aws))
-    assert aws.started[0]["name"] == "fix-1" and json.loads(aws.started[0]["input"])["run"] == "fix-1"
+    reprocess.main([*argv, "--interval", "0"], out=io.StringIO(), clients=(aws, aws, aws))
+    first, again = aws.started
+    assert json.loads(first["input"])["run"] == json.loads(again["input"])["run"] == "fix-1"
+    assert re.fullmatch(r"fix-1-\d{8}-\d{6}", first["name"]), "a new execution continues the run"
+    assert (
+        reprocess.run_name(datetime(2026, 11, 30, 9, 0, 1, tzinfo=UTC), run="r" * 90) == "r" * 64 + "-20261130-090001"
+    )
 
 
 def test_a_stack_without_the_workflow_is_reported(tmp_path) -> None:
