@@ -30,15 +30,23 @@ def localstack_reachable() -> bool:
         return False
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """test_destroy_is_clean tears the shared stack down: it runs after every other test of the session, whatever
-    file they are in. Just before it, test_reprocess.py, which changes a setting of the stack (an apply) and leaves
-    it changed: no other test sees the changed stack, and no apply is spent changing it back."""
+BACKEND_ORDER = {None: 0, "moto": 1, "localstack": 2}
 
-    def rank(item: pytest.Item) -> int:
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of one backend's session together (tests without a session first), so each session is applied
+    once. Within a session, test_destroy_is_clean, which tears the stack down, runs last, whatever file the tests
+    are in; just before it, test_reprocess.py, which changes a setting of the stack (an apply) and leaves it
+    changed: no other test sees the changed stack, and no apply is spent changing it back."""
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec is not None else None
         if getattr(item, "originalname", item.name) == "test_destroy_is_clean":
-            return 2
-        return 1 if item.path.name == "test_reprocess.py" else 0
+            within = 2
+        else:
+            within = 1 if item.path.name == "test_reprocess.py" else 0
+        return BACKEND_ORDER.get(backend, len(BACKEND_ORDER)), within
 
     items.sort(key=rank)
 
