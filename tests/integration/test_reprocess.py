@@ -150,7 +150,10 @@ def test_a_setting_changed_then_a_run_regenerates_every_image(session: EmulatorS
     with session.runner.held():  # the messages stay in the queues until they are checked
         run = make_reprocess(session, f"PREFIX={PREFIX}", f"CONSUMERS={','.join(CONSUMERS)}", "RATE=2", "RUN=rp-jpeg")
         assert run.returncode == 0, run.stdout + run.stderr
-        assert "SUCCEEDED" in run.stdout and "summary: s3://" in run.stdout, run.stdout
+        took = re.search(r"SUCCEEDED in (\d+) s", run.stdout)
+        assert took is not None and "summary: s3://" in run.stdout, run.stdout
+        # Five objects listed at 2 a second: three batches, each followed by a second's pause.
+        assert int(took.group(1)) >= 2, run.stdout
         sqs = aws_client("sqs", session.endpoint, session.region)
         queue = session.outputs["reference"]["buffer_queue_urls"]["image_resizer"]
         messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
