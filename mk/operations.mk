@@ -1,0 +1,12 @@
+# Day-two operations (docs/operations.md): the DLQ redrive, the concurrency & scaling report.
+.PHONY: redrive capacity
+
+CONSUMER ?=
+REASON ?=
+DRY_RUN ?=
+TF_DIR ?= .
+
+redrive: venv ## List CONSUMER's DLQ by reason and move it back to its buffer: CONSUMER=<name> [REASON=<reason>] [DRY_RUN=1] [TF_DIR=<applied stack>]
+	@test -n "$(CONSUMER)" || { echo "usage: make redrive CONSUMER=<image_resizer|metadata_extractor|search_indexer> [REASON=<reason>] [DRY_RUN=1]" >&2; exit 2; }
+	$(PY) -m tools.redrive --consumer "$(CONSUMER)" --terraform-dir "$(TF_DIR)" \
+		$(if $(REASON),--reason "$(REASON)",) $(if $(filter 1,$(DRY_RUN)),--dry-run,)
