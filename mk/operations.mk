@@ -10,3 +10,12 @@ redrive: venv ## List CONSUMER's DLQ by reason and move it back to its buffer: C
 	@test -n "$(CONSUMER)" || { echo "usage: make redrive CONSUMER=<image_resizer|metadata_extractor|search_indexer> [REASON=<reason>] [DRY_RUN=1]" >&2; exit 2; }
 	$(PY) -m tools.redrive --consumer "$(CONSUMER)" --terraform-dir "$(TF_DIR)" \
 		$(if $(REASON),--reason "$(REASON)",) $(if $(filter 1,$(DRY_RUN)),--dry-run,)
+
+PEAK ?= 10
+PROFILE ?= build/bench.json
+PLAN_JSON ?=
+VAR_FILE ?=
+
+capacity: venv ## Concurrency & scaling report -> build/capacity/report.md and .html: [PEAK=<uploads/s>] [PROFILE=<bench.json>] [PLAN_JSON=<terraform show -json>] [VAR_FILE=<tfvars>]
+	$(PY) -m tools.capacity --peak "$(PEAK)" --profile "$(PROFILE)" \
+		$(if $(PLAN_JSON),--plan-json "$(PLAN_JSON)",) $(if $(VAR_FILE),--var-file "$(VAR_FILE)",)

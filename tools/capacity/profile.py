@@ -1,0 +1,51 @@
+"""The measured cost of one upload to each consumer: `make bench`'s `cost_per_image` (build/bench.json), read back
+into tools.bench.cost's own model (ConsumerCost: CPU per image scaled by the vCPU share at each memory size, plus
+serial round trips times the stated latency). Without that file, the same measurement runs here (the bench's cost
+section alone: its corpus, its handlers on moto, ~30 s) and is kept next to the report."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.bench import corpus, cost
+
+
+@dataclass(frozen=True)
+class Profile:
+    costs: dict[str, cost.ConsumerCost]
+    latency_ms: float
+    batch_sizes: dict[str, int]
+    source: str
+
+
+def load(path: Path) -> Profile:
+    document = json.loads(path.read_text())
+    section = document.get("cost_per_image", document)
+    if "consumers" not in section:
+        raise SystemExit(f"{path} has no cost per image (was `make bench` run with --no-cost?)")
+    costs, latency_ms = cost.read_profile(section)
+    machine = document.get("machine", {})
+    where = f" ({machine['platform']}, Python {machine.get('python', '?')})" if machine.get("platform") else ""
+    return Profile(costs, latency_ms, dict(section["model"]["batch_sizes"]), f"{path}{where}")
+
+
+def measure(out: Path, workdir: Path) -> Profile:
+    photos = [p.read_bytes() for p in corpus.ensure(workdir / "cost", corpus.COST_PHOTOS).values()]
+    print(f"no profile: measuring the cost per image ({len(photos)} 12 MP photos, tools.bench.cost)", flush=True)
+    section = cost.profile(cost.measure(photos))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"cost_per_image": section}, indent=2))
+    return load(out)
+
+
+def load_or_measure(path: Path, fallback: Path, workdir: Path) -> Profile:
+    if path.is_file():
+        return load(path)
+    if fallback.is_file():
+        return load(fallback)
+    return measure(fallback, workdir)
+
+
+__all__ = ["Profile", "load", "load_or_measure", "measure"]
