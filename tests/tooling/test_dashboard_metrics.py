@@ -106,3 +106,17 @@ def test_anything_else_is_refused(metric: list[Any], complaint: str) -> None:
 def test_shorthand_entries_are_refused_not_guessed() -> None:
     with pytest.raises(AssertionError, match="shorthand"):
         metric_refs({"widgets": [widget([NAMESPACE, "Processed", "service", "a"], [".", "Rejected", ".", "."])]})
+
+
+def test_the_contracts_list_exactly_the_metrics_the_code_emits() -> None:
+    import re
+
+    from tests.support.metric_catalogue import CONSUMERS, ROOT
+
+    text = (ROOT / "docs" / "contracts.md").read_text()
+    table = text.split("## Metrics", 1)[1].split("\n## ", 1)[0]
+    documented = {
+        name: (frozenset(CONSUMERS) if by == "every consumer" else frozenset({by}), frozenset(dims.split(", ")))
+        for name, by, dims in re.findall(r"^\| `(\w+)` \| ([\w ]+) \| ([\w, ]+) \|", table, re.MULTILINE)
+    }
+    assert documented == {m.name: (m.consumers, m.dimensions) for m in emitted_metrics().values()}

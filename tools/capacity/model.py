@@ -187,7 +187,7 @@ def fixed_monthly(stack: StackConfig) -> dict[str, float]:
     return {
         "idle polling (SQS receives)": idle_receives * PRICES["sqs_request"].value,
         "alarms": stack.alarms * PRICES["cloudwatch_alarm"].value,
-        "dashboard (beyond the three free)": stack.dashboards * PRICES["cloudwatch_dashboard"].value,
+        "dashboard (an account's first three are free)": stack.dashboards * PRICES["cloudwatch_dashboard"].value,
     }
 
 

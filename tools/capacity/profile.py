@@ -5,8 +5,11 @@ section alone: its corpus, its handlers on moto, ~30 s) and is kept next to the 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import platform
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tools.bench import corpus, cost
@@ -26,16 +29,21 @@ def load(path: Path) -> Profile:
     if "consumers" not in section:
         raise SystemExit(f"{path} has no cost per image (was `make bench` run with --no-cost?)")
     costs, latency_ms = cost.read_profile(section)
-    machine = document.get("machine", {})
-    where = f" ({machine['platform']}, Python {machine.get('python', '?')})" if machine.get("platform") else ""
-    return Profile(costs, latency_ms, dict(section["model"]["batch_sizes"]), f"{path}{where}")
+    machine = document.get("machine") or {"platform": platform.platform(), "python": platform.python_version()}
+    written = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+    where = f"{path}, written {written}, on {machine['platform']} (Python {machine.get('python', '?')})"
+    return Profile(costs, latency_ms, dict(section["model"]["batch_sizes"]), where)
 
 
 def measure(out: Path, workdir: Path) -> Profile:
     photos = [p.read_bytes() for p in corpus.ensure(workdir / "cost", corpus.COST_PHOTOS).values()]
     print(f"no profile: measuring the cost per image ({len(photos)} 12 MP photos, tools.bench.cost)", flush=True)
-    section = cost.profile(cost.measure(photos))
     out.parent.mkdir(parents=True, exist_ok=True)
+    # The handlers log to stdout as on Lambda: into a file here (left open: their logger keeps the stream).
+    log = out.with_suffix(".log").open("w")
+    with contextlib.redirect_stdout(log):
+        section = cost.profile(cost.measure(photos))
+    log.flush()
     out.write_text(json.dumps({"cost_per_image": section}, indent=2))
     return load(out)
 
