@@ -290,3 +290,15 @@ def test_the_demo_report_links_the_capacity_report(tmp_path: Path) -> None:
 
     assert '<a href="../capacity/report.html">Concurrency &amp; scaling report</a>' in page.read_text()
     assert emulator_cli.CAPACITY_REPORT == REPO_ROOT / "build" / "capacity" / "report.html"  # what `make demo` links
+
+
+def test_limits_that_together_exceed_the_account_are_a_risk() -> None:
+    from tools.capacity import report
+
+    def markdown(maximum: int) -> str:
+        configs = {name: config(name, maximum_concurrency=maximum) for name in PROFILE}
+        analysis = model.analyse(stack.StackConfig(configs, "arm64", 2, 12, 1, "t"), PROFILE, 20, 10, 600, (1024,))
+        return report.build(analysis, "profile", cost.BATCH_SIZES).markdown()
+
+    assert "**account**: the consumers' limits add up to 1,500" in markdown(500)
+    assert "**account**" not in markdown(300)

@@ -16,63 +16,95 @@ from tools.capacity.model import EVENTS_PER_UPLOAD, HEADROOM, Analysis, Consumer
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#7f7f7f")
 
 
+@dataclass(frozen=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Para:
+    text: str
+
+
+@dataclass(frozen=True)
+class Items:
+    lines: list[str]
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str
+    svg: str
+    caption: str
+
+
+Block = Heading | Para | Items | Table | Chart
+
+
 @dataclass
 class Document:
     title: str
-    blocks: list[tuple[str, object]] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
 
     def heading(self, text: str) -> None:
-        self.blocks.append(("h2", text))
+        self.blocks.append(Heading(text))
 
     def para(self, text: str) -> None:
-        self.blocks.append(("p", text))
+        self.blocks.append(Para(text))
 
     def items(self, lines: list[str]) -> None:
-        self.blocks.append(("ul", lines))
+        self.blocks.append(Items(lines))
 
     def table(self, headers: list[str], rows: list[list[str]]) -> None:
-        self.blocks.append(("table", (headers, rows)))
+        self.blocks.append(Table(headers, rows))
 
     def chart(self, name: str, svg: str, caption: str) -> None:
-        self.blocks.append(("chart", (name, svg, caption)))
+        self.blocks.append(Chart(name, svg, caption))
+
+    def charts(self) -> list[Chart]:
+        return [block for block in self.blocks if isinstance(block, Chart)]
 
     def markdown(self) -> str:
         out = [f"# {self.title}", ""]
-        for kind, value in self.blocks:
-            if kind == "h2":
-                out += [f"## {value}", ""]
-            elif kind == "p":
-                out += [str(value), ""]
-            elif kind == "ul":
-                out += [f"- {line}" for line in value] + [""]  # type: ignore[attr-defined]
-            elif kind == "table":
-                headers, rows = value  # type: ignore[misc]
-                out.append("| " + " | ".join(headers) + " |")
-                out.append("|" + "---|" * len(headers))
-                out += ["| " + " | ".join(row) + " |" for row in rows]
-                out.append("")
-            elif kind == "chart":
-                name, _, caption = value  # type: ignore[misc]
-                out += [f"![{caption}]({name})", ""]
+        for block in self.blocks:
+            match block:
+                case Heading(text):
+                    out += [f"## {text}", ""]
+                case Para(text):
+                    out += [text, ""]
+                case Items(lines):
+                    out += [f"- {line}" for line in lines] + [""]
+                case Table(headers, rows):
+                    out.append("| " + " | ".join(headers) + " |")
+                    out.append("|" + "---|" * len(headers))
+                    out += ["| " + " | ".join(row) + " |" for row in rows]
+                    out.append("")
+                case Chart(name, _, caption):
+                    out += [f"![{caption}]({name})", ""]
         return "\n".join(out)
 
     def html(self) -> str:
         body = [f"<h1>{_inline(self.title)}</h1>"]
-        for kind, value in self.blocks:
-            if kind == "h2":
-                body.append(f"<h2>{_inline(str(value))}</h2>")
-            elif kind == "p":
-                body.append(f"<p>{_inline(str(value))}</p>")
-            elif kind == "ul":
-                body.append("<ul>" + "".join(f"<li>{_inline(line)}</li>" for line in value) + "</ul>")  # type: ignore[attr-defined]
-            elif kind == "table":
-                headers, rows = value  # type: ignore[misc]
-                head = "".join(f"<th>{_inline(h)}</th>" for h in headers)
-                cells = "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>" for row in rows)
-                body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
-            elif kind == "chart":
-                _, svg, caption = value  # type: ignore[misc]
-                body.append(f"<figure>{svg}<figcaption>{_inline(caption)}</figcaption></figure>")
+        for block in self.blocks:
+            match block:
+                case Heading(text):
+                    body.append(f"<h2>{_inline(text)}</h2>")
+                case Para(text):
+                    body.append(f"<p>{_inline(text)}</p>")
+                case Items(lines):
+                    body.append("<ul>" + "".join(f"<li>{_inline(line)}</li>" for line in lines) + "</ul>")
+                case Table(headers, rows):
+                    head = "".join(f"<th>{_inline(h)}</th>" for h in headers)
+                    cells = "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>" for row in rows)
+                    body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
+                case Chart(_, svg, caption):
+                    body.append(f"<figure>{svg}<figcaption>{_inline(caption)}</figcaption></figure>")
         style = (
             "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}"
             "table{border-collapse:collapse;margin-bottom:1rem}td,th{border:1px solid #ccc;padding:.3rem .5rem;"
@@ -221,7 +253,7 @@ def build(analysis: Analysis, profile_source: str, profile_batches: dict[str, in
     )
     doc.heading(f"A burst: {a.burst:,.0f} uploads at once")
     doc.table(
-        ["consumer", "to reach its concurrency", "to drain the burst", "buffer keeps messages"],
+        ["consumer", "to reach its peak concurrency", "to drain the burst", "buffer keeps messages"],
         [
             [name, seconds(load.ramp_s), seconds(load.drain_s), seconds(load.config.retention_s)]
             for name, load in a.loads.items()
@@ -242,6 +274,12 @@ def build(analysis: Analysis, profile_source: str, profile_batches: dict[str, in
     )
     doc.heading("Throttling risk")
     risks = [f"**{name}**: {risk}" for name, load in a.loads.items() for risk in load.risks]
+    limits_together = sum(load.binding.value for load in a.loads.values())
+    if limits_together > QUOTAS["account_concurrency"].value:
+        risks.append(
+            f"**account**: the consumers' limits add up to {limits_together:,}, more than the account's "
+            f"{QUOTAS['account_concurrency'].value:,.0f}: in a burst they throttle each other and every other function"
+        )
     doc.items(risks or ["none at this peak: every consumer stays below 80% of its binding limit"])
     cost_section(doc, a)
     scale_section(doc, a)
@@ -441,7 +479,7 @@ def cost_chart(a: Analysis, width: int = 760, height: int = 340) -> str:
 
 def _nice_step(span: float) -> float:
     raw = span / 5
-    magnitude = 10 ** math.floor(math.log10(raw))
+    magnitude: float = 10.0 ** math.floor(math.log10(raw))
     return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
 
 
@@ -474,10 +512,8 @@ def _label(x: float, y: float, text: str, anchor: str) -> str:
 
 def write(doc: Document, out: Path) -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
-    for kind, value in doc.blocks:
-        if kind == "chart":
-            name, svg, _ = value  # type: ignore[misc]
-            (out / name).write_text(svg)
+    for chart in doc.charts():
+        (out / chart.name).write_text(chart.svg)
     (out / "report.md").write_text(doc.markdown())
     (out / "report.html").write_text(doc.html())
     return out / "report.md", out / "report.html"

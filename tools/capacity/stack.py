@@ -63,7 +63,7 @@ def from_terraform_json(document: dict[str, Any], source: str) -> StackConfig:
         if r["type"] == "aws_sqs_queue" and r["address"].split(".")[-1].startswith("buffer")
     }
     consumers = {}
-    architectures = set()
+    architectures: set[str] = set()
     for owner, function in functions.items():
         name = str(function["handler"]).split(".")[0]  # <consumer>.app.handler (docs/contracts.md)
         mapping, buffer = mappings.get(owner), buffers.get(owner)
