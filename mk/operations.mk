@@ -15,7 +15,8 @@ PEAK ?= 10
 PROFILE ?= build/bench.json
 PLAN_JSON ?=
 VAR_FILE ?=
+CAPACITY_OUT ?= build/capacity
 
-capacity: venv ## Concurrency & scaling report -> build/capacity/report.md and .html: [PEAK=<uploads/s>] [PROFILE=<bench.json>] [PLAN_JSON=<terraform show -json>] [VAR_FILE=<tfvars>]
-	$(PY) -m tools.capacity --peak "$(PEAK)" --profile "$(PROFILE)" \
+capacity: venv ## Concurrency & scaling report -> build/capacity/report.md and .html: [PEAK=<uploads/s>] [PROFILE=<bench.json>] [PLAN_JSON=<terraform show -json>] [VAR_FILE=<tfvars>] [CAPACITY_OUT=<dir>]
+	$(PY) -m tools.capacity --peak "$(PEAK)" --profile "$(PROFILE)" --out "$(CAPACITY_OUT)" \
 		$(if $(PLAN_JSON),--plan-json "$(PLAN_JSON)",) $(if $(VAR_FILE),--var-file "$(VAR_FILE)",)

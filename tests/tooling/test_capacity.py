@@ -32,15 +32,33 @@ VARIABLES = {
 }
 
 
+def make_capacity(*arguments: str) -> None:
+    proc = subprocess.run(
+        ["make", "-s", "capacity", *arguments], cwd=REPO_ROOT, capture_output=True, text=True, check=False, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 @pytest.fixture(scope="module")
-def plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One offline plan of the root stack with VARIABLES (~20 s), shared by the tests of this module."""
-    directory = tmp_path_factory.mktemp("capacity-plan")
-    var_file = directory / "settings.tfvars.json"
-    var_file.write_text(json.dumps(VARIABLES))
-    path = directory / "plan.json"
-    path.write_text(json.dumps(stack.plan_root_stack(directory / "terraform", var_file)))
-    return path
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`make capacity` as the docs show it, once for this module (~20 s: an offline plan of the root stack with
+    VARIABLES): a profile given (so nothing is measured) and VAR_FILE; returns its output directory."""
+    directory = tmp_path_factory.mktemp("capacity")
+    (directory / "settings.tfvars.json").write_text(json.dumps(VARIABLES))
+    (directory / "bench.json").write_text(json.dumps({"cost_per_image": cost.profile(PROFILE, 20.0)}))
+    make_capacity(
+        "PEAK=40",
+        f"PROFILE={directory / 'bench.json'}",
+        f"VAR_FILE={directory / 'settings.tfvars.json'}",
+        f"CAPACITY_OUT={directory / 'out'}",
+    )
+    return directory / "out"
+
+
+@pytest.fixture(scope="module")
+def plan(made: Path) -> Path:
+    """The plan `make capacity` made (and kept) for its report."""
+    return made / "terraform" / "plan.json"
 
 
 def test_the_configuration_is_read_from_the_plan(plan: Path) -> None:
@@ -243,24 +261,8 @@ def test_scaling_up_sets_limits_and_names_the_quota_requests() -> None:
     assert set(analysis.costs) == {"configured", "512 MB", "1024 MB"}
 
 
-def test_make_capacity_writes_the_report_with_its_charts(plan: Path, tmp_path: Path) -> None:
-    profile_path = tmp_path / "bench.json"
-    profile_path.write_text(json.dumps({"cost_per_image": cost.profile(PROFILE, 20.0)}))
-    out = REPO_ROOT / "build" / "capacity"
-    for name in ("report.md", "report.html", "concurrency.svg", "cost.svg"):
-        (out / name).unlink(missing_ok=True)
-
-    proc = subprocess.run(
-        ["make", "-s", "capacity", "PEAK=40", f"PROFILE={profile_path}", f"PLAN_JSON={plan}"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    markdown, page = (out / "report.md").read_text(), (out / "report.html").read_text()
+def test_make_capacity_writes_the_report_with_its_charts(made: Path) -> None:
+    markdown, page = (made / "report.md").read_text(), (made / "report.html").read_text()
     resizer = PROFILE["image_resizer"]
     concurrency = 40 * resizer.duration_ms(VARIABLES["image_resizer"]["memory_size"], 20) / 1000
     assert f"**image_resizer**: {number(concurrency)} concurrent executions at the peak" in markdown
@@ -275,9 +277,26 @@ def test_make_capacity_writes_the_report_with_its_charts(plan: Path, tmp_path: P
         "Scale to millions",
     ):
         assert f"## {section}" in markdown
-    assert "x86_64" in markdown and str(plan) in markdown and str(profile_path) in markdown
+    assert "x86_64" in markdown and "settings.tfvars.json" in markdown and str(made.parent / "bench.json") in markdown
     assert page.count("<svg") == 2 and "<table>" in page
-    assert (out / "concurrency.svg").read_text().startswith("<svg") and "cost.svg" in markdown
+    assert (made / "concurrency.svg").read_text().startswith("<svg") and "cost.svg" in markdown
+
+
+def test_make_capacity_reads_a_plan_json_as_it_reads_its_own_plan(made: Path, plan: Path) -> None:
+    """PLAN_JSON (here the plan the first run kept) gives the same report, into build/capacity by default."""
+    out = REPO_ROOT / "build" / "capacity"
+    for name in ("report.md", "report.html", "concurrency.svg", "cost.svg"):
+        (out / name).unlink(missing_ok=True)
+
+    make_capacity("PEAK=40", f"PROFILE={made.parent / 'bench.json'}", f"PLAN_JSON={plan}")
+
+    def without_source(markdown: str) -> list[str]:
+        return [line for line in markdown.splitlines() if "plan" not in line]
+
+    ours, theirs = (out / "report.md").read_text(), (made / "report.md").read_text()
+    assert str(plan) in ours
+    assert without_source(ours) == without_source(theirs)
+    assert (out / "cost.svg").read_text() == (made / "cost.svg").read_text()
 
 
 def test_the_demo_report_links_the_capacity_report(tmp_path: Path) -> None:

@@ -108,7 +108,8 @@ def _owner(address: str) -> str:
 
 
 def plan_root_stack(work_dir: Path, var_file: Path | None = None) -> dict[str, Any]:
-    """`terraform plan` of the root stack with its defaults (and `var_file`), offline; its `show -json`."""
+    """`terraform plan` of the root stack with its defaults (and `var_file`), offline; its `show -json`, also kept
+    as `work_dir`/plan.json."""
     workspace = Workspace(REPO_ROOT, work_dir, NOWHERE, variables=PLAN_VARIABLES).prepare()
     workspace.init()
     arguments = ["plan", "-no-color", "-input=false", "-refresh=false", "-out=capacity.tfplan"]
@@ -122,6 +123,7 @@ def plan_root_stack(work_dir: Path, var_file: Path | None = None) -> dict[str, A
         text=True,
         check=True,
     )
+    (work_dir / "plan.json").write_text(shown.stdout)  # kept: `make capacity PLAN_JSON=` reads it back
     document: dict[str, Any] = json.loads(shown.stdout)
     return document
 
@@ -130,6 +132,7 @@ def read_stack(plan_json: Path | None, work_dir: Path, var_file: Path | None = N
     if plan_json is not None:
         return from_terraform_json(json.loads(plan_json.read_text()), str(plan_json))
     described = "a plan of the root stack" + (f" with {var_file}" if var_file else " with its defaults")
+    described += f" (kept as {work_dir / 'plan.json'})"
     return from_terraform_json(plan_root_stack(work_dir, var_file), described)
 
 
