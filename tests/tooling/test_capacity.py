@@ -42,17 +42,16 @@ def make_capacity(*arguments: str) -> None:
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`make capacity` as the docs show it, once for this module (~20 s: an offline plan of the root stack with
-    VARIABLES): a profile given (so nothing is measured) and VAR_FILE; returns its output directory."""
+    VARIABLES): a profile given (so nothing is measured), VAR_FILE, the default output directory (build/capacity,
+    relative, as make passes it); returns that directory."""
     directory = tmp_path_factory.mktemp("capacity")
     (directory / "settings.tfvars.json").write_text(json.dumps(VARIABLES))
     (directory / "bench.json").write_text(json.dumps({"cost_per_image": cost.profile(PROFILE, 20.0)}))
-    make_capacity(
-        "PEAK=40",
-        f"PROFILE={directory / 'bench.json'}",
-        f"VAR_FILE={directory / 'settings.tfvars.json'}",
-        f"CAPACITY_OUT={directory / 'out'}",
-    )
-    return directory / "out"
+    out = REPO_ROOT / "build" / "capacity"
+    for name in ("report.md", "report.html", "concurrency.svg", "cost.svg", "terraform/plan.json"):
+        (out / name).unlink(missing_ok=True)
+    make_capacity("PEAK=40", f"PROFILE={directory / 'bench.json'}", f"VAR_FILE={directory / 'settings.tfvars.json'}")
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -277,26 +276,25 @@ def test_make_capacity_writes_the_report_with_its_charts(made: Path) -> None:
         "Scale to millions",
     ):
         assert f"## {section}" in markdown
-    assert "x86_64" in markdown and "settings.tfvars.json" in markdown and str(made.parent / "bench.json") in markdown
+    assert "x86_64" in markdown and "settings.tfvars.json" in markdown and "capacity0/bench.json" in markdown
     assert page.count("<svg") == 2 and "<table>" in page
     assert (made / "concurrency.svg").read_text().startswith("<svg") and "cost.svg" in markdown
 
 
-def test_make_capacity_reads_a_plan_json_as_it_reads_its_own_plan(made: Path, plan: Path) -> None:
-    """PLAN_JSON (here the plan the first run kept) gives the same report, into build/capacity by default."""
-    out = REPO_ROOT / "build" / "capacity"
-    for name in ("report.md", "report.html", "concurrency.svg", "cost.svg"):
-        (out / name).unlink(missing_ok=True)
+def test_make_capacity_reads_a_plan_json_as_it_reads_its_own_plan(made: Path, plan: Path, tmp_path: Path) -> None:
+    """PLAN_JSON (here the plan the first run kept) gives the same report; CAPACITY_OUT puts it elsewhere."""
+    profile = next(line for line in (made / "report.md").read_text().splitlines() if line.startswith("- Profile: "))
+    bench = profile.removeprefix("- Profile: ").split(",")[0]
 
-    make_capacity("PEAK=40", f"PROFILE={made.parent / 'bench.json'}", f"PLAN_JSON={plan}")
+    make_capacity("PEAK=40", f"PROFILE={bench}", f"PLAN_JSON={plan}", f"CAPACITY_OUT={tmp_path}")
 
     def without_source(markdown: str) -> list[str]:
         return [line for line in markdown.splitlines() if "plan" not in line]
 
-    ours, theirs = (out / "report.md").read_text(), (made / "report.md").read_text()
-    assert str(plan) in ours
+    ours, theirs = (tmp_path / "report.md").read_text(), (made / "report.md").read_text()
+    assert str(plan) in ours and not (tmp_path / "terraform").exists()  # read, not planned again
     assert without_source(ours) == without_source(theirs)
-    assert (out / "cost.svg").read_text() == (made / "cost.svg").read_text()
+    assert (tmp_path / "cost.svg").read_text() == (made / "cost.svg").read_text()
 
 
 def test_the_demo_report_links_the_capacity_report(tmp_path: Path) -> None:

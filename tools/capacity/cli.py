@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.peak <= 0:
         parser.error("--peak must be positive")
-    markdown, page = run(args.peak, args.profile, args.out, args.burst, args.plan_json, args.var_file)
+    # Absolute: Terraform runs in a directory under --out, and make passes the default relative to the repository.
+    markdown, page = run(args.peak, args.profile, args.out.resolve(), args.burst, args.plan_json, args.var_file)
     print(f"capacity report: {markdown}\n                 {page}")
 
 
