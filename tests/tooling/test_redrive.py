@@ -351,3 +351,27 @@ def test_target_comes_from_the_stacks_consumers_output() -> None:
     assert cli.Target.from_outputs({"consumers": {"image_resizer": consumer}}, "image_resizer") == target
     with pytest.raises(SystemExit, match="search_indexer"):
         cli.Target.from_outputs(wrapped, "search_indexer")
+
+
+def test_the_command_reads_a_saved_outputs_file_and_paces_its_moves(queues, mixed_dlq, tmp_path, capsys) -> None:
+    """`python -m tools.redrive --outputs-json FILE --reason R --method loop --rate N`, as docs/operations.md shows."""
+    outputs = tmp_path / "outputs.json"
+    consumer = {
+        "dlq_url": queues.dlq_url,
+        "dlq_arn": queues.dlq_arn,
+        "buffer_queue_url": queues.buffer_url,
+        "buffer_queue_arn": queues.buffer_arn,
+    }
+    outputs.write_text(json.dumps({"consumers": {"type": ["object"], "value": {"test_consumer": consumer}}}))
+    arguments = ["--consumer", "test_consumer", "--outputs-json", str(outputs)]
+
+    assert cli.main([*arguments, "--dry-run"]) == 0
+    assert "dry run: nothing moved" in capsys.readouterr().out and queues.visible(queues.dlq_url) == 5
+
+    started = time.monotonic()
+    assert cli.main([*arguments, "--reason", "too_complex", "--method", "loop", "--rate", "4"]) == 0
+    elapsed = time.monotonic() - started
+
+    assert "moved 2 (receive/send/delete); left in the DLQ: 3" in capsys.readouterr().out
+    assert elapsed >= 2 / 4 - 0.05  # two messages at four a second
+    assert keys_in(queues.drain(queues.buffer_url)) == {"uploads/alice/a.jpg", "uploads/bob/b.jpg"}
