@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 
 from consumer_core.dlq import read_attributes, send_to_dlq, sqs_safe
 from tools import s3_events
-from tools.redrive import cli
+from tools.redrive import cli, sweep
 from tools.redrive.messages import NO_REASON, DlqMessage
 from tools.redrive.move import MoveTaskUnavailable, by_loop, by_move_task
 from tools.redrive.sweep import look
@@ -63,7 +63,9 @@ class Queues:
 
 
 @pytest.fixture
-def queues(aws) -> Queues:
+def queues(aws, monkeypatch: pytest.MonkeyPatch) -> Queues:
+    # In-process moto holds a queue in one place: an empty receive is final without the long poll (1 s a sweep).
+    monkeypatch.setattr(sweep, "EMPTY_WAIT_S", 0)
     return Queues(aws.dlq_url)
 
 

@@ -16,6 +16,9 @@ from tools.redrive.messages import DlqMessage
 
 RECEIVE_MAX = 10  # SQS's most per ReceiveMessage and per batch call
 HOLD_S = 300  # how long a looked-at message stays invisible if the sweep dies before releasing it
+# The long poll that tells an empty queue: SQS spreads a queue over servers, and a short receive asks only some.
+# Read when a sweep starts (0 suits an emulator, where one server holds the queue).
+EMPTY_WAIT_S = 1
 
 
 def chunks(items: list[Any], size: int = RECEIVE_MAX) -> Iterator[list[Any]]:
@@ -26,11 +29,11 @@ def chunks(items: list[Any], size: int = RECEIVE_MAX) -> Iterator[list[Any]]:
 class Sweep:
     """`for batch in sweep.batches()`: every message once; `hold` what stays, `release()` at the end."""
 
-    def __init__(self, sqs: Any, queue_url: str, hold_s: int = HOLD_S, wait_s: int = 1) -> None:
+    def __init__(self, sqs: Any, queue_url: str, hold_s: int = HOLD_S, wait_s: int | None = None) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
         self.hold_s = hold_s
-        self.wait_s = wait_s
+        self.wait_s = EMPTY_WAIT_S if wait_s is None else wait_s
         self.seen: set[str] = set()
         self.held: dict[str, DlqMessage] = {}
 
@@ -82,9 +85,9 @@ class Sweep:
         self.held.clear()
 
 
-def look(sqs: Any, queue_url: str, wait_s: int = 1) -> list[DlqMessage]:
+def look(sqs: Any, queue_url: str, wait_s: int | None = None) -> list[DlqMessage]:
     """Every message of the queue, left as it was (visible again when this returns). `wait_s`: the long poll that
-    tells an empty queue (0 where one server holds the queue, as on an emulator)."""
+    tells an empty queue (default EMPTY_WAIT_S)."""
     sweep = Sweep(sqs, queue_url, wait_s=wait_s)
     messages: list[DlqMessage] = []
     try:
@@ -96,4 +99,4 @@ def look(sqs: Any, queue_url: str, wait_s: int = 1) -> list[DlqMessage]:
     return messages
 
 
-__all__ = ["HOLD_S", "RECEIVE_MAX", "Sweep", "chunks", "look"]
+__all__ = ["EMPTY_WAIT_S", "HOLD_S", "RECEIVE_MAX", "Sweep", "chunks", "look"]
