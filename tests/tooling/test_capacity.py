@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -42,16 +43,19 @@ def make_capacity(*arguments: str) -> None:
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`make capacity` as the docs show it, once for this module (~20 s: an offline plan of the root stack with
-    VARIABLES): a profile given (so nothing is measured), VAR_FILE, the default output directory (build/capacity,
-    relative, as make passes it); returns that directory."""
+    VARIABLES): a profile given (so nothing is measured), VAR_FILE, and an output directory given relative to the
+    repository, as make passes its default (build/capacity, left alone here); returns that directory."""
     directory = tmp_path_factory.mktemp("capacity")
     (directory / "settings.tfvars.json").write_text(json.dumps(VARIABLES))
     (directory / "bench.json").write_text(json.dumps({"cost_per_image": cost.profile(PROFILE, 20.0)}))
-    out = REPO_ROOT / "build" / "capacity"
-    for name in ("report.md", "report.html", "concurrency.svg", "cost.svg", "terraform/plan.json"):
-        (out / name).unlink(missing_ok=True)
-    make_capacity("PEAK=40", f"PROFILE={directory / 'bench.json'}", f"VAR_FILE={directory / 'settings.tfvars.json'}")
-    return out
+    relative = os.path.relpath(directory / "out", REPO_ROOT)
+    make_capacity(
+        "PEAK=40",
+        f"PROFILE={directory / 'bench.json'}",
+        f"VAR_FILE={directory / 'settings.tfvars.json'}",
+        f"CAPACITY_OUT={relative}",
+    )
+    return directory / "out"
 
 
 @pytest.fixture(scope="module")
@@ -282,7 +286,7 @@ def test_make_capacity_writes_the_report_with_its_charts(made: Path) -> None:
 
 
 def test_make_capacity_reads_a_plan_json_as_it_reads_its_own_plan(made: Path, plan: Path, tmp_path: Path) -> None:
-    """PLAN_JSON (here the plan the first run kept) gives the same report; CAPACITY_OUT puts it elsewhere."""
+    """PLAN_JSON (here the plan the first run kept) gives the same report."""
     profile = next(line for line in (made / "report.md").read_text().splitlines() if line.startswith("- Profile: "))
     bench = profile.removeprefix("- Profile: ").split(",")[0]
 
@@ -297,7 +301,7 @@ def test_make_capacity_reads_a_plan_json_as_it_reads_its_own_plan(made: Path, pl
     assert (tmp_path / "cost.svg").read_text() == (made / "cost.svg").read_text()
 
 
-def test_the_demo_report_links_the_capacity_report(tmp_path: Path) -> None:
+def test_the_demo_report_links_the_capacity_report_make_capacity_writes(tmp_path: Path) -> None:
     from tools.emulator import cli as emulator_cli
     from tools.emulator.report import write_html
 
@@ -307,6 +311,8 @@ def test_the_demo_report_links_the_capacity_report(tmp_path: Path) -> None:
 
     assert '<a href="../capacity/report.html">Concurrency &amp; scaling report</a>' in page.read_text()
     assert emulator_cli.CAPACITY_REPORT == REPO_ROOT / "build" / "capacity" / "report.html"  # what `make demo` links
+    recipe = subprocess.run(["make", "-n", "capacity"], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    assert '--out "build/capacity"' in recipe.stdout  # where `make capacity` writes it
 
 
 def test_limits_that_together_exceed_the_account_are_a_risk() -> None:
