@@ -10,6 +10,7 @@ import datetime
 from typing import Any
 
 from consumer_core.clients import client
+from upload_api import signing
 from upload_api.errors import ImageNotFound, TooLarge
 from upload_api.keys import UploadKey, image_key, new_upload_key
 from upload_api.settings import ApiSettings, api_settings
@@ -46,7 +47,7 @@ def presign_upload(subject: str, content_type: str, declared_size: int | None = 
 def presigned_post(settings: ApiSettings, upload: UploadKey) -> dict[str, Any]:
     """{url, fields}: the form a browser posts with the file as its last field. The policy pins the bucket and
     the key (boto3 adds both), the exact Content-Type, 1 byte to max_object_bytes, and a short expiry."""
-    post: dict[str, Any] = client("s3").generate_presigned_post(
+    post: dict[str, Any] = signing.s3().generate_presigned_post(
         Bucket=settings.bucket,
         Key=upload.key,
         Fields={"Content-Type": upload.content_type},
@@ -109,7 +110,7 @@ def thumbnail_url(settings: ApiSettings, key: str) -> str:
         from urllib.parse import quote
 
         return f"https://{settings.thumbnail_domain}/{quote(key)}"
-    url: str = client("s3").generate_presigned_url(
+    url: str = signing.s3().generate_presigned_url(
         "get_object", Params={"Bucket": settings.bucket, "Key": key}, ExpiresIn=settings.thumbnail_url_expires_s
     )
     return url
@@ -119,7 +120,7 @@ def delete_image(subject: str, image_id: str) -> None:
     """Deletes the caller's upload (a delete marker: the search indexer then deletes everything derived)."""
     settings = api_settings()
     key = image_key(settings.upload_prefix, subject, image_id)
-    s3 = client("s3")
+    s3 = signing.s3()
     listed = s3.list_objects_v2(Bucket=settings.bucket, Prefix=key, MaxKeys=1).get("Contents") or []
     if not listed or listed[0]["Key"] != key:
         raise ImageNotFound(f"no image {image_id}")

@@ -10,13 +10,14 @@ and credentials come from the container credentials endpoint that SnapStart func
 from __future__ import annotations
 
 from consumer_core.clients import client
+from upload_api import signing
 
 
 def warm_up() -> None:
     """Create the clients and sign once, with no network call (boto3 presigns locally)."""
     from upload_api.settings import api_settings
 
-    s3 = client("s3")
+    s3 = signing.s3()
     s3.generate_presigned_post(Bucket=api_settings().bucket, Key="warm-up", ExpiresIn=60)
     s3.generate_presigned_url("get_object", Params={"Bucket": api_settings().bucket, "Key": "warm-up"}, ExpiresIn=60)
     if api_settings().search_index_table:

@@ -24,15 +24,17 @@ UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 
 @pytest.fixture
 def api(aws, monkeypatch):
-    from upload_api import app
+    from upload_api import app, signing
     from upload_api.settings import api_settings
 
     monkeypatch.setenv("UPLOAD_BUCKET", aws.bucket)
     monkeypatch.setenv("MAX_OBJECT_BYTES", str(MAX_BYTES))
     monkeypatch.setenv("UPLOAD_URL_EXPIRES_SECONDS", "120")
     api_settings.cache_clear()
+    signing.s3.cache_clear()
     yield app.handler
     api_settings.cache_clear()
+    signing.s3.cache_clear()
 
 
 def call(handler, lambda_context, method: str, path: str, *, sub: str | None = "alice", body: Any = None, **kw):
@@ -71,6 +73,7 @@ def test_a_presigned_post_pins_key_type_size_and_expiry(api, aws, lambda_context
     assert answer["content_type"] == "image/jpeg" and answer["max_bytes"] == MAX_BYTES
     fields = answer["upload"]["fields"]
     assert fields["key"] == answer["key"] and fields["Content-Type"] == "image/jpeg"
+    assert fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"  # never the deprecated SigV2
     policy = post_policy(answer)
     conditions = policy["conditions"]
     assert {"bucket": aws.bucket} in conditions
@@ -237,8 +240,9 @@ def test_unknown_routes_answer_404(api, lambda_context) -> None:
 
 def test_the_snapstart_hook_primes_the_clients_without_a_call(api, aws) -> None:
     from consumer_core import clients
-    from upload_api import snapstart
+    from upload_api import signing, snapstart
 
     clients.client.cache_clear()
+    signing.s3.cache_clear()
     snapstart.warm_up()  # presigning is local: nothing is sent
-    assert clients.client.cache_info().currsize == 2  # s3 and dynamodb
+    assert signing.s3.cache_info().currsize == 1 and clients.client.cache_info().currsize == 1  # s3, dynamodb
