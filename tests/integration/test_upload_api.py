@@ -187,6 +187,7 @@ def test_uploads_are_written_only_through_signed_posts(api: EmulatorSession) -> 
 
     def s3_as(role_arn: str) -> Any:
         import boto3
+        from botocore.config import Config
 
         creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="test")["Credentials"]
         return boto3.client(
@@ -196,6 +197,7 @@ def test_uploads_are_written_only_through_signed_posts(api: EmulatorSession) -> 
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],
+            config=Config(signature_version="s3v4"),
         )
 
     from botocore.exceptions import ClientError
