@@ -92,10 +92,10 @@ def test_the_api_is_served_from_its_deployed_configuration(api: EmulatorSession,
 
 
 def test_an_upload_through_the_api_reaches_the_pipeline(api: EmulatorSession, front_door: FrontDoor) -> None:
-    token = front_door.issuer.token("alice")
+    token = front_door.issuer.token("api-alice")
     photo = images.jpeg(1200, 800, seed=13)
     answer = presign(api, token, "image/jpeg", len(photo))
-    assert answer["key"] == f"uploads/alice/{answer['id']}"
+    assert answer["key"] == f"uploads/api-alice/{answer['id']}"
 
     assert post_form(answer, photo).status_code == 204
     record = wait_for_record(api, token, answer["id"], {"ready"})
@@ -113,12 +113,12 @@ def test_tokens_are_refused_before_the_function_runs(api: EmulatorSession, front
         bad = {
             "none": None,
             "garbage": "not-a-jwt",
-            "forged": issuer.forged_token("alice"),
-            "expired": issuer.token("alice", expires_in=-60),
-            "not yet valid": issuer.token("alice", nbf=int(time.time()) + 600),
-            "other audience": issuer.token("alice", aud="someone-else"),
-            "other issuer": stranger.token("alice"),
-            "issuer claimed": stranger.token("alice", iss=issuer.url),
+            "forged": issuer.forged_token("api-alice"),
+            "expired": issuer.token("api-alice", expires_in=-60),
+            "not yet valid": issuer.token("api-alice", nbf=int(time.time()) + 600),
+            "other audience": issuer.token("api-alice", aud="someone-else"),
+            "other issuer": stranger.token("api-alice"),
+            "issuer claimed": stranger.token("api-alice", iss=issuer.url),
         }
         before = len(local_api(api).requests)
         for what, token in bad.items():
@@ -128,12 +128,12 @@ def test_tokens_are_refused_before_the_function_runs(api: EmulatorSession, front
     finally:
         stranger.stop()
     # Cognito access tokens carry client_id instead of aud: accepted when it is an audience.
-    cognito_style = issuer.token("alice", aud=None, client_id=issuer.audience)
+    cognito_style = issuer.token("api-alice", aud=None, client_id=issuer.audience)
     assert call(api, "POST", "/uploads", cognito_style, {"content_type": "image/png"}).status_code == 201
 
 
 def test_other_users_cannot_read_overwrite_or_delete(api: EmulatorSession, front_door: FrontDoor) -> None:
-    alice, bob = front_door.issuer.token("alice"), front_door.issuer.token("bob")
+    alice, bob = front_door.issuer.token("api-alice"), front_door.issuer.token("api-bob")
     picture = images.rgba_png(300, 200, seed=5)
     mine = presign(api, alice, "image/png", len(picture))
     assert post_form(mine, picture).status_code == 204
@@ -155,7 +155,7 @@ def test_other_users_cannot_read_overwrite_or_delete(api: EmulatorSession, front
 
 
 def test_too_large_or_non_image_uploads_are_refused_by_s3(api: EmulatorSession, front_door: FrontDoor) -> None:
-    token = front_door.issuer.token("carol")
+    token = front_door.issuer.token("api-carol")
     api.settle()
     invocations = consumer_invocations(api)
     answer = presign(api, token, "image/png")
@@ -175,7 +175,7 @@ def test_too_large_or_non_image_uploads_are_refused_by_s3(api: EmulatorSession, 
     assert call(api, "POST", "/uploads", token, {"content_type": "text/plain"}).status_code == 415
 
     s3 = aws_client("s3", api.endpoint, api.region)
-    assert s3.list_objects_v2(Bucket=stack(api)["bucket_name"], Prefix="uploads/carol/").get("KeyCount") == 0
+    assert s3.list_objects_v2(Bucket=stack(api)["bucket_name"], Prefix=answer["key"]).get("KeyCount") == 0
     assert api.settle(timeout_s=30) and consumer_invocations(api) == invocations, "a refused upload reached a Lambda"
 
 
@@ -204,21 +204,21 @@ def test_uploads_are_written_only_through_signed_posts(api: EmulatorSession) -> 
 
     resizer = s3_as(stack(api)["consumers"]["image_resizer"]["role_arn"])
     api_role = s3_as(stack(api)["upload_api"]["role_arn"])
-    for client, key in ((resizer, "uploads/dave/direct.png"), (api_role, "uploads/dave/by-put.png")):
+    for client, key in ((resizer, "uploads/api-dave/direct.png"), (api_role, "uploads/api-dave/by-put.png")):
         with pytest.raises(ClientError) as refused:
             client.put_object(Bucket=bucket, Key=key, Body=images.rgba_png(20, 20))
         assert refused.value.response["Error"]["Code"] in ("AccessDenied", "403")
     # A POST signed by a role other than the API's is refused too; the API's role's own POST is accepted.
-    other = resizer.generate_presigned_post(bucket, "uploads/dave/posted.png", ExpiresIn=60)
+    other = resizer.generate_presigned_post(bucket, "uploads/api-dave/posted.png", ExpiresIn=60)
     response = requests.post(other["url"], data=other["fields"], files={"file": b"x"}, timeout=TIMEOUT)
     assert (response.status_code, s3_error(response)) == (403, "AccessDenied")
-    own = api_role.generate_presigned_post(bucket, "uploads/dave/posted.png", ExpiresIn=60)
+    own = api_role.generate_presigned_post(bucket, "uploads/api-dave/posted.png", ExpiresIn=60)
     assert requests.post(own["url"], data=own["fields"], files={"file": b"x"}, timeout=TIMEOUT).status_code == 204
-    aws_client("s3", api.endpoint, api.region).put_object(Bucket=bucket, Key="uploads/dave/admin.png", Body=b"x")
+    aws_client("s3", api.endpoint, api.region).put_object(Bucket=bucket, Key="uploads/api-dave/admin.png", Body=b"x")
 
 
 def test_delete_through_the_api_removes_everything_derived(api: EmulatorSession, front_door: FrontDoor) -> None:
-    token = front_door.issuer.token("erin")
+    token = front_door.issuer.token("api-erin")
     picture = images.jpeg(640, 480, seed=2)
     answer = presign(api, token, "image/jpeg", len(picture))
     assert post_form(answer, picture).status_code == 204

@@ -195,3 +195,31 @@ def test_bucket_policy_conditions_on_the_request(identity: Identity, applying: l
     sids = [s["Sid"] for s in resolved["Statement"]]
     assert sids == [*applying, "Tls"]  # conditions on other keys are left to moto and the TLS patch
     assert all("Condition" not in s for s in resolved["Statement"] if s["Sid"] != "Tls")
+
+
+def test_the_demo_serves_the_page_and_prints_signed_in_links(capsys: pytest.CaptureFixture[str]) -> None:
+    """What `make demo` does once the samples are through (tools/emulator/cli.serve_page), on a stand-in session."""
+    import urllib.request
+    from types import SimpleNamespace
+
+    from tools.emulator.cli import serve_page
+    from tools.emulator.front_door import FrontDoor
+
+    session = SimpleNamespace(
+        runner=SimpleNamespace(api_urls={"a1b2c3": "http://127.0.0.1:9/"}),
+        outputs={"reference": {"upload_api": {"api_id": "a1b2c3"}}},
+    )
+    with FrontDoor() as door:
+        serve_page(session, door, until_interrupted=False)  # type: ignore[arg-type]
+        printed = capsys.readouterr().out
+        assert f"upload page: {door.page.origin}/" in printed
+        assert printed.count(f"{door.page.origin}/#token=") == 2
+        with urllib.request.urlopen(f"{door.page.origin}/config.json", timeout=10) as response:
+            config = json.loads(response.read())
+        with urllib.request.urlopen(f"{door.page.origin}/", timeout=10) as response:
+            page = response.read().decode()
+    from upload_api.keys import ACCEPTED_CONTENT_TYPES
+
+    assert config["api_url"] == "http://127.0.0.1:9"
+    assert config["accepted_content_types"] == list(ACCEPTED_CONTENT_TYPES)  # the consumers' MIME table
+    assert '<script src="app.js" defer></script>' in page
