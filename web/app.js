@@ -31,8 +31,20 @@ function setError(text) {
 }
 
 function typeNames(types) {
-  const names = types.map((t) => t.replace("image/", "").toUpperCase().replace("JPEG", "JPEG").replace("WEBP", "WebP"));
+  // image/heic-sequence is a HEIC to a person: one name per format, in the server's order.
+  const names = [...new Set(types.map((t) => t.replace("image/", "").replace(/-sequence$/, "").toUpperCase()))].map(
+    (name) => (name === "WEBP" ? "WebP" : name),
+  );
   return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}` : names.join("");
+}
+
+// The browser's type for the file, or the one its extension names when the browser has none (a .heic where the
+// system's MIME database has no HEIF entry): the API still decides, and the pipeline sniffs the bytes anyway.
+function contentTypeOf(file) {
+  if (file.type) return file.type;
+  const dot = file.name.lastIndexOf(".");
+  const extension = dot >= 0 ? file.name.slice(dot).toLowerCase() : "";
+  return (config.content_types_by_extension || {})[extension] || "";
 }
 
 // --- sign-in ------------------------------------------------------------------------------------------------------
@@ -199,7 +211,7 @@ async function upload(event) {
   $("upload-button").disabled = true;
   try {
     setStatus(`Preparing “${file.name}”…`);
-    const signed = await api("POST", "/uploads", { content_type: file.type, size: file.size });
+    const signed = await api("POST", "/uploads", { content_type: contentTypeOf(file), size: file.size });
     if (signed.status !== 201) {
       setStatus("");
       setError(refusal(file, signed.status, signed.data));
@@ -247,7 +259,8 @@ async function start() {
   try {
     const response = await fetch("config.json", { cache: "no-store" });
     config = await response.json();
-    $("file").accept = [...config.accepted_content_types, ...(config.extensions || [])].join(",");
+    const extensions = Object.keys(config.content_types_by_extension || {});
+    $("file").accept = [...config.accepted_content_types, ...extensions].join(",");
   } catch (_) {
     setError("The page is not configured (config.json is missing).");
   }

@@ -2,8 +2,8 @@
 
 The owner folder is the authenticated subject (the JWT's `sub`), never anything the client sends; the name is a
 fresh UUID; the extension follows the declared content type, which must be one the image consumers accept
-(consumer_core.imaging.formats.MIME_TYPES, the one home of that fact). An image id is the file name the server
-made (`<uuid>.<ext>`), so a caller can only ever name keys in their own folder.
+(consumer_core.imaging.formats.UPLOAD_CONTENT_TYPES, the one home of that fact: HEIC/HEIF and AVIF included). An
+image id is the file name the server made (`<uuid>.<ext>`), so a caller can only ever name keys in their own folder.
 """
 
 from __future__ import annotations
@@ -13,13 +13,21 @@ import uuid
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from consumer_core.imaging.formats import MIME_TYPES
+from consumer_core.imaging.formats import UPLOAD_CONTENT_TYPES
 from upload_api.errors import InvalidImageId, UnsupportedContentType, UnusableSubject
 
-# Extensions by content type: the MIME subtype, `jpg` for JPEG (what every camera writes).
-EXTENSIONS = MappingProxyType(
-    {mime: ("jpg" if mime == "image/jpeg" else mime.split("/", 1)[1]) for mime in sorted(set(MIME_TYPES.values()))}
-)
+
+def _extension(mime: str) -> str:
+    """The MIME subtype; `jpg` for JPEG (what every camera writes); `<format>s` for an image sequence (`heics`,
+    `avifs`: the extensions registered with `image/heic-sequence` and `image/avif-sequence`)."""
+    subtype = mime.split("/", 1)[1]
+    if subtype == "jpeg":
+        return "jpg"
+    return f"{subtype.removesuffix('-sequence')}s" if subtype.endswith("-sequence") else subtype
+
+
+# Extensions by content type, in the order of the consumers' table.
+EXTENSIONS = MappingProxyType({mime: _extension(mime) for mime in UPLOAD_CONTENT_TYPES})
 ACCEPTED_CONTENT_TYPES: tuple[str, ...] = tuple(EXTENSIONS)
 
 # Subjects that name a folder safely: what Cognito (UUIDs), Auth0 (`auth0|...`), Google (digits), Okta and Entra

@@ -13,7 +13,7 @@ import boto3
 import pytest
 import requests
 
-from consumer_core.imaging.formats import MIME_TYPES
+from consumer_core.imaging.formats import UPLOAD_CONTENT_TYPES
 from tools import s3_events
 from tools import testimages as images
 from tools.http_events import http_api_event, http_api_response
@@ -90,11 +90,25 @@ def test_every_upload_gets_its_own_key(api, lambda_context) -> None:
     assert len(ids) == 5 and all(i.endswith(".png") for i in ids)
 
 
-def test_the_accepted_types_are_the_consumers_mime_table() -> None:
+def test_the_accepted_types_are_the_consumers_table() -> None:
     from upload_api.keys import ACCEPTED_CONTENT_TYPES, EXTENSIONS
 
-    assert set(ACCEPTED_CONTENT_TYPES) == set(MIME_TYPES.values())
+    assert ACCEPTED_CONTENT_TYPES == UPLOAD_CONTENT_TYPES
+    assert {"image/heic", "image/heif", "image/avif"} <= set(ACCEPTED_CONTENT_TYPES)
     assert EXTENSIONS["image/jpeg"] == "jpg" and EXTENSIONS["image/png"] == "png"
+    assert EXTENSIONS["image/heic"] == "heic" and EXTENSIONS["image/avif"] == "avif"
+    assert EXTENSIONS["image/heic-sequence"] == "heics" and EXTENSIONS["image/avif-sequence"] == "avifs"
+    assert len(set(EXTENSIONS.values())) == len(EXTENSIONS)  # an id's extension names one content type
+
+
+@pytest.mark.parametrize("content_type", UPLOAD_CONTENT_TYPES)
+def test_every_accepted_type_is_signed_and_its_ids_are_readable(api, lambda_context, content_type: str) -> None:
+    from upload_api.keys import EXTENSIONS
+
+    status, answer = call(api, lambda_context, "POST", "/uploads", body={"content_type": content_type})
+    assert status == 201 and answer["id"].endswith(f".{EXTENSIONS[content_type]}")
+    assert {"Content-Type": content_type} in post_policy(answer)["conditions"]
+    assert image_call(api, lambda_context, "GET", answer["id"])[1]["error"] == "not_found"  # a valid id, not indexed
 
 
 @pytest.mark.parametrize(
@@ -118,7 +132,7 @@ def test_bad_upload_requests_are_refused_clearly(api, lambda_context, body, stat
     assert (got, answer["error"]) == (status, error)
     assert answer["message"]
     if error == "unsupported_content_type":
-        assert answer["accepted_content_types"] == sorted(set(MIME_TYPES.values()))
+        assert answer["accepted_content_types"] == list(UPLOAD_CONTENT_TYPES)
     if "key" in str(body):
         assert "the server chooses the key" in answer["message"]
 
@@ -180,6 +194,22 @@ def test_upload_then_read_the_record_and_thumbnails(api, aws, lambda_context) ->
     assert [t["width"] for t in record["thumbnails"]] == [512, 256, 128, 64]
     fetched = requests.get(record["thumbnails"][-1]["url"], timeout=10)
     assert fetched.status_code == 200 and fetched.content[:4] == b"RIFF"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "make"),
+    [("image/heic", lambda: images.heic(640, 480, seed=5)), ("image/avif", lambda: images.avif(640, 480, seed=6))],
+    ids=["heic", "avif"],
+)
+def test_phone_and_browser_formats_upload_and_are_processed(api, aws, lambda_context, content_type, make) -> None:
+    status, answer = call(api, lambda_context, "POST", "/uploads", body={"content_type": content_type})
+    assert status == 201
+    assert upload_with(answer, make()).status_code == 204
+    process(aws, lambda_context, answer["key"])
+    status, record = image_call(api, lambda_context, "GET", answer["id"])
+    assert status == 200 and record["status"] == "ready", record
+    assert record["metadata"]["width"] == 640 and record["content_type"] == content_type
+    assert [t["width"] for t in record["thumbnails"]] == [512, 256, 128, 64]
 
 
 def test_other_users_cannot_read_or_delete_an_image(api, aws, lambda_context) -> None:

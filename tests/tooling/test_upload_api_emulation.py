@@ -221,5 +221,9 @@ def test_the_demo_serves_the_page_and_prints_signed_in_links(capsys: pytest.Capt
     from upload_api.keys import ACCEPTED_CONTENT_TYPES
 
     assert config["api_url"] == "http://127.0.0.1:9"
-    assert config["accepted_content_types"] == list(ACCEPTED_CONTENT_TYPES)  # the consumers' MIME table
+    assert config["accepted_content_types"] == list(ACCEPTED_CONTENT_TYPES)  # the consumers' UPLOAD_CONTENT_TYPES
+    by_extension = config["content_types_by_extension"]
+    assert by_extension[".heic"] == "image/heic" and by_extension[".avif"] == "image/avif"
+    assert by_extension[".jpg"] == by_extension[".jpeg"] == "image/jpeg"
+    assert set(by_extension.values()) <= set(ACCEPTED_CONTENT_TYPES)
     assert '<script src="app.js" defer></script>' in page

@@ -10,7 +10,7 @@ page at the API the runner serves.
         print(door.page_url(door.issuer.token("alice")))
 
     python -m tools.emulator.front_door config --api-url https://<api>.execute-api.<region>.amazonaws.com
-        prints web/config.json for a deployed API (the accepted types come from the consumers' MIME table)
+        prints web/config.json for a deployed API (the accepted types come from the consumers' UPLOAD_CONTENT_TYPES)
 """
 
 from __future__ import annotations
@@ -37,13 +37,17 @@ API_RUNTIME = "python3.13"
 
 
 def page_config(api_url: str) -> dict[str, Any]:
-    """web/config.json: where the API is, and which content types the page offers (the consumers' MIME table)."""
+    """web/config.json: where the API is, which content types the page offers (the consumers'
+    UPLOAD_CONTENT_TYPES) and the type of each file extension, for files the browser types as "" (a .heic on a
+    system without a HEIF entry in its MIME database)."""
     from upload_api.keys import ACCEPTED_CONTENT_TYPES, EXTENSIONS
 
+    by_extension = {f".{extension}": mime for mime, extension in EXTENSIONS.items()}
+    by_extension |= {".jpeg": "image/jpeg", ".tif": "image/tiff"}  # the other names those files go by
     return {
         "api_url": api_url.rstrip("/"),
         "accepted_content_types": list(ACCEPTED_CONTENT_TYPES),
-        "extensions": sorted({f".{e}" for e in EXTENSIONS.values()} | {".jpeg"}),
+        "content_types_by_extension": dict(sorted(by_extension.items())),
     }
 
 
