@@ -106,6 +106,31 @@ def test_an_upload_through_the_api_reaches_the_pipeline(api: EmulatorSession, fr
     assert thumbnail.status_code == 200 and thumbnail.content[8:12] == b"WEBP"
 
 
+def test_heic_and_avif_uploads_through_the_api_reach_the_pipeline(api: EmulatorSession, front_door: FrontDoor) -> None:
+    """What phones (HEIC, often typed image/heif by iOS) and browsers (AVIF) send: signed, uploaded, processed."""
+    token = front_door.issuer.token("api-frank")
+    pictures = {
+        "image/heif": images.heic(900, 600, seed=31),
+        "image/avif": images.avif(600, 900, seed=32),
+    }
+    answers = {}
+    for content_type, data in pictures.items():
+        answers[content_type] = presign(api, token, content_type, len(data))
+        assert post_form(answers[content_type], data).status_code == 204
+    assert answers["image/heif"]["id"].endswith(".heif") and answers["image/avif"]["id"].endswith(".avif")
+
+    heic = wait_for_record(api, token, answers["image/heif"]["id"], {"ready"})
+    avif = wait_for_record(api, token, answers["image/avif"]["id"], {"ready"})
+    # The record's type is what the consumers sniffed from the bytes, not the label the client chose.
+    assert (heic["content_type"], heic["metadata"]["width"], heic["metadata"]["height"]) == ("image/heic", 900, 600)
+    assert (avif["content_type"], avif["metadata"]["width"], avif["metadata"]["height"]) == ("image/avif", 600, 900)
+    assert [(t["width"], t["height"]) for t in heic["thumbnails"]] == [(512, 341), (256, 171), (128, 85), (64, 43)]
+    assert [max(t["width"], t["height"]) for t in avif["thumbnails"]] == [512, 256, 128, 64]
+    for record in (heic, avif):
+        thumbnail = requests.get(record["thumbnails"][-1]["url"], timeout=TIMEOUT)
+        assert thumbnail.status_code == 200 and thumbnail.content[8:12] == b"WEBP"
+
+
 def test_tokens_are_refused_before_the_function_runs(api: EmulatorSession, front_door: FrontDoor) -> None:
     issuer = front_door.issuer
     stranger = LocalIssuer(audience=issuer.audience).start()

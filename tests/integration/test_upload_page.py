@@ -61,6 +61,33 @@ def test_a_photo_uploaded_through_the_page_shows_its_thumbnails(
     print(f"browser upload to thumbnails: {time.monotonic() - started:.1f} s")
 
 
+def test_heic_and_avif_photos_upload_through_the_page(
+    chromium: str, session, front_door: FrontDoor, tmp_path: Path
+) -> None:
+    """An iPhone's HEIC and a browser's AVIF. Chromium types a .heic by the system's MIME database, which may
+    have no HEIF entry: the page then types it by its extension (config.json)."""
+    pictures = {
+        "IMG_0042.HEIC": (images.heic(1200, 900, seed=41), ("image/heic", "image/heif"), "1200 × 900", "HEIF"),
+        "screenshot.avif": (images.avif(900, 1200, seed=42), ("image/avif",), "900 × 1200", "AVIF"),
+    }
+    with chromium_page(chromium) as page:
+        sign_in(page, front_door, "page-carol")
+        for name, (data, typed, dimensions, shown_format) in pictures.items():
+            path = tmp_path / name
+            path.write_bytes(data)
+            page.set_input_files("#file", str(path))
+            with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/uploads")) as signing:
+                page.click("#upload-button")
+            assert signing.value.post_data_json["content_type"] in typed, signing.value.post_data_json
+            page.wait_for_function(
+                f"() => document.querySelector('#metadata [data-field=dimensions]')?.textContent === '{dimensions}'",
+                timeout=WAIT_MS,
+            )
+            assert page.eval_on_selector_all("#thumbnails img", "imgs => imgs.length") == 4
+            assert page.text_content("#metadata [data-field=format]") == shown_format
+            assert page.is_hidden("#error") and page.text_content("#status") == "Done."
+
+
 def test_a_non_image_gets_a_friendly_error(chromium: str, session, front_door: FrontDoor, tmp_path: Path) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("shopping: eggs, flour\n")
