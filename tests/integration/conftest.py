@@ -23,11 +23,22 @@ BUILD = REPO_ROOT / "build" / "emulator" / "test"
 LOCALSTACK_ENDPOINT = os.environ.get("LOCALSTACK_ENDPOINT", "http://localhost:4566")
 
 
+@pytest.hookimpl(trylast=True)  # after pytest has grouped the items by the session's backend
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The stack's destroy (test_pipeline.py) runs after every test of the shared session, whatever file sorts
-    after test_pipeline.py."""
-    last = [item for item in items if item.name.startswith("test_destroy_is_clean")]
-    items[:] = [item for item in items if item not in last] + last
+    """The stack's destroy (test_pipeline.py) runs after every other test of its backend's session, whatever
+    file sorts after test_pipeline.py, and before the other backend's tests: the session fixture holds one
+    backend at a time, so a destroy moved behind the other backend's tests would apply the stack a second time."""
+    destroys = [item for item in items if item.name.startswith("test_destroy_is_clean")]
+    ordered = [item for item in items if item not in destroys]
+    for destroy in destroys:
+        same = [i for i, item in enumerate(ordered) if _backend_of(item) == _backend_of(destroy)]
+        ordered.insert(same[-1] + 1 if same else len(ordered), destroy)
+    items[:] = ordered
+
+
+def _backend_of(item: pytest.Item) -> object:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("backend") if callspec is not None else None
 
 
 def localstack_reachable() -> bool:
