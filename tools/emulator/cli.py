@@ -1,11 +1,12 @@
 """`make demo` and `make run-local`: the real root stack on the embedded emulator, images through it.
 
-    python -m tools.emulator demo [--keep]
+    python -m tools.emulator demo [--keep] [--serve]
     python -m tools.emulator run-local --images DIR --report FILE.json [--prefix uploads/local/] [--html FILE]
 
 Steps: build artifacts for this interpreter's runtime/architecture (build/emulator/dist, so dist/ is left
-alone), start moto, apply the stack, run the functions locally, upload, wait until settled, report, destroy. The
-demo's HTML report links the capacity report (`make capacity`'s, at 10 uploads/s), made meanwhile.
+alone), start moto, apply the stack, run the functions locally, upload, wait until settled, report, destroy.
+`demo` also deploys the upload API and prints the upload page's local URL (served until Ctrl-C with --serve), and
+its HTML report links the capacity report (`make capacity`'s, at 10 uploads/s), made meanwhile.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from tools.capacity import cli as capacity_cli
 from tools.emulator.discovery import aws_client
+from tools.emulator.front_door import FrontDoor
 from tools.emulator.report import text_table, write_html
 from tools.emulator.results import Consumers, Upload, collect
 from tools.emulator.server import REPO_ROOT
@@ -87,42 +89,24 @@ def fetch_thumbnails(endpoint: str, region: str, bucket: str, report: dict[str, 
 
 
 def run(
-    images: Path, prefix: str, report_path: Path | None, html_path: Path | None, keep: bool, capacity: bool = False
+    images: Path,
+    prefix: str,
+    report_path: Path | None,
+    html_path: Path | None,
+    keep: bool,
+    front_door: FrontDoor | None = None,
+    serve: bool = False,
+    capacity: bool = False,
 ) -> dict[str, Any]:
+    """`front_door`: the stack gets the upload API, and the upload page is served against it once the reports are
+    written (until Ctrl-C with `serve`). `capacity`: the HTML report links a capacity report made meanwhile."""
     started = time.monotonic()
-    # The capacity report (`make capacity`) plans the root stack and reads (or measures) the cost profile: in its
-    # own process, alongside the apply.
-    capacity_run = (
-        subprocess.Popen(
-            [sys.executable, "-m", "tools.capacity", "--peak", f"{DEMO_PEAK:g}", "--profile", str(BENCH_PROFILE)],
-            cwd=REPO_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        if capacity
-        else None
-    )
-    report, thumbnails = _run(images, prefix, report_path, keep, started)
-    links: dict[str, Path] = {}
-    if capacity_run is not None:
-        output, _ = capacity_run.communicate()
-        print(output, end="")
-        if capacity_run.returncode != 0:
-            raise SystemExit(f"the capacity report failed (exit {capacity_run.returncode})")
-        links["Concurrency & scaling report"] = CAPACITY_REPORT
-    if html_path:
-        print(f"html report: {write_html(report, thumbnails, html_path, links)}")
-    return report
-
-
-def _run(
-    images: Path, prefix: str, report_path: Path | None, keep: bool, started: float
-) -> tuple[dict[str, Any], dict[str, bytes]]:
+    capacity_run = start_capacity_report() if capacity else None
     dist = build_artifacts(BUILD_DIR / "dist")
     print(f"artifacts: {dist} ({local_lambda_platform()})", flush=True)
+    upload_api = front_door.stack_variables() if front_door else None
     session = EmulatorSession(
-        [StackSpec("reference", REPO_ROOT, real_stack_variables(artifacts_dir=dist))],
+        [StackSpec("reference", REPO_ROOT, real_stack_variables(artifacts_dir=dist, upload_api=upload_api))],
         BUILD_DIR / "session",
         artifact_zips(dist),
         destroy=not keep,
@@ -142,14 +126,60 @@ def _run(
         report["settled"] = settled
         report["runner"] = session.runner.summary()
         thumbnails = fetch_thumbnails(session.server.endpoint, session.region, bucket, report)
-    report["timings"] = {**session.timings, "total_s": round(time.monotonic() - started, 1)}
-    print(text_table(report))
-    print(f"timings: {report['timings']}")
-    if report_path:
-        report_path.parent.mkdir(parents=True, exist_ok=True)
-        report_path.write_text(json.dumps(report, indent=2, default=str))
-        print(f"report: {report_path}")
-    return report, thumbnails
+        report["timings"] = {**session.timings, "total_s": round(time.monotonic() - started, 1)}
+        print(text_table(report))
+        print(f"timings: {report['timings']}")
+        links = {"Concurrency & scaling report": finish_capacity_report(capacity_run)} if capacity_run else {}
+        if report_path:
+            report_path.parent.mkdir(parents=True, exist_ok=True)
+            report_path.write_text(json.dumps(report, indent=2, default=str))
+            print(f"report: {report_path}")
+        if html_path:
+            print(f"html report: {write_html(report, thumbnails, html_path, links)}")
+        if front_door is not None:
+            serve_page(session, front_door, serve)
+    return report
+
+
+def start_capacity_report() -> subprocess.Popen[str]:
+    """`make capacity` plans the root stack and reads (or measures) the cost profile: in its own process, alongside
+    the apply. Its own session, so a Ctrl-C that stops the page leaves it alone."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tools.capacity", "--peak", f"{DEMO_PEAK:g}", "--profile", str(BENCH_PROFILE)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def finish_capacity_report(capacity_run: subprocess.Popen[str]) -> Path:
+    output, _ = capacity_run.communicate()
+    print(output, end="")
+    if capacity_run.returncode != 0:
+        raise SystemExit(f"the capacity report failed (exit {capacity_run.returncode})")
+    return CAPACITY_REPORT
+
+
+def serve_page(session: EmulatorSession, front_door: FrontDoor, until_interrupted: bool) -> None:
+    """Points the upload page at the API the runner serves and prints its URL, signed in as two demo users."""
+    assert session.runner is not None
+    front_door.connect(session.runner.api_urls[session.outputs["reference"]["upload_api"]["api_id"]])
+    print(f"upload page: {front_door.page_url()} (paste a token, or open a link below: signed in for 1 h)")
+    for user in ("demo-alice", "demo-bob"):
+        print(f"  as {user}: {front_door.page_url(front_door.issuer.token(user))}")
+    if not until_interrupted:
+        return
+    print("serving the page until Ctrl-C (DEMO_SERVE=0 skips this)", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        # Ctrl-C reached the emulator and the workers too (one process group): the stack lived in the
+        # emulator's memory and goes with it, so there is nothing left to destroy.
+        session.destroy = False
+        print("stopped", flush=True)
 
 
 def _bucket_name(outputs: dict[str, Any]) -> str:
@@ -169,6 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the bundled samples/ through the real stack")
     demo.add_argument("--keep", action="store_true", help="do not destroy (the emulator still stops)")
+    demo.add_argument("--serve", action="store_true", help="serve the upload page until Ctrl-C after the samples")
     local = sub.add_parser("run-local", help="run a folder of images through the real stack")
     local.add_argument("--images", type=Path, required=True)
     local.add_argument("--report", type=Path, required=True)
@@ -176,14 +207,17 @@ def main(argv: list[str] | None = None) -> None:
     local.add_argument("--html", type=Path)
     args = parser.parse_args(argv)
     if args.command == "demo":
-        report = run(
-            SAMPLES,
-            "uploads/demo/",
-            BUILD_DIR.parent / "demo" / "report.json",
-            BUILD_DIR.parent / "demo" / "report.html",
-            args.keep,
-            capacity=True,
-        )
+        with FrontDoor() as front_door:
+            report = run(
+                SAMPLES,
+                "uploads/demo/",
+                BUILD_DIR.parent / "demo" / "report.json",
+                BUILD_DIR.parent / "demo" / "report.html",
+                args.keep,
+                front_door,
+                args.serve,
+                capacity=True,
+            )
     else:
         if not args.images.is_dir():
             raise SystemExit(f"--images {args.images} is not a folder")

@@ -20,6 +20,8 @@ from typing import Any
 
 import moto
 
+from tools.emulator import s3_auth
+
 LOG = logging.getLogger(__name__)
 PINNED_MOTO = "5.2.5"
 _APPLIED: list[str] = []
@@ -326,6 +328,8 @@ PATCHES: dict[str, Callable[[], None]] = {
     "lambda-dlq-snapstart": _lambda_dead_letter_and_snap_start,
     "s3-list-versions-url-encoding": _list_object_versions_url_encoding,
     "s3-delete-marker-dispose": _delete_marker_dispose,
+    # The upload API's presigned POSTs and its bucket policy (tools/emulator/s3_auth.py).
+    **s3_auth.PATCHES,
 }
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.emulator.discovery import ArtifactIndex, DeployedFunction, Mapping, aws_client, discover
+from tools.emulator.http_api import LocalHttpApi, discover_apis
 from tools.emulator.invoker import ExecutionEnvironment, InvokeResult
 
 LOG = logging.getLogger(__name__)
@@ -251,6 +252,12 @@ class LocalLambdaRunner:
         self.polling.set()
         self.functions = discover(endpoint, region, ArtifactIndex(artifacts), work_dir)
         self.pollers = [MappingPoller(self, f, m) for f in self.functions for m in f.mappings]
+        # HTTP APIs (moto stores them, runs nothing): each served on a local port from its deployed routes,
+        # authorizers and integrations (tools/emulator/http_api.py).
+        self.http_apis = [
+            LocalHttpApi(api, self.functions, endpoint, region, work_dir / "logs", local_concurrency)
+            for api in discover_apis(endpoint, region)
+        ]
         self.invocations: list[InvocationRecord] = []
         self._record_lock = threading.Lock()
 
@@ -261,7 +268,14 @@ class LocalLambdaRunner:
     def start(self) -> LocalLambdaRunner:
         for poller in self.pollers:
             poller.thread.start()
+        for api in self.http_apis:
+            api.start()
         return self
+
+    @property
+    def api_urls(self) -> dict[str, str]:
+        """Local URL of each HTTP API by its API id (what its $default stage's invoke URL stands for)."""
+        return {api.api.api_id: api.url for api in self.http_apis}
 
     @contextmanager
     def held(self) -> Iterator[None]:
@@ -292,6 +306,8 @@ class LocalLambdaRunner:
 
     def stop(self) -> None:
         self.stopping.set()
+        for api in self.http_apis:
+            api.stop()
         for poller in self.pollers:
             poller.thread.join(timeout=10)
             poller.stop()
