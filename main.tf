@@ -12,6 +12,7 @@ locals {
     image_resizer      = "functions/image_resizer.zip"
     metadata_extractor = "functions/metadata_extractor.zip"
     search_indexer     = "functions/search_indexer.zip"
+    upload_api         = "functions/upload_api.zip"
     pillow             = "layers/pillow.zip"
   }
   artifact_s3 = local.artifacts_from_s3 ? {
@@ -183,14 +184,18 @@ resource "aws_s3_bucket_policy" "images" {
   bucket = aws_s3_bucket.images.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
-      Sid       = "DenyInsecureTransport"
-      Effect    = "Deny"
-      Principal = "*"
-      Action    = "s3:*"
-      Resource  = [aws_s3_bucket.images.arn, "${aws_s3_bucket.images.arn}/*"]
-      Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }]
+    Statement = concat(
+      [{
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "s3:*"
+        Resource  = [aws_s3_bucket.images.arn, "${aws_s3_bucket.images.arn}/*"]
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      }],
+      # With the upload API (upload_api.tf): writes to the upload prefix only through its signed POSTs.
+      flatten([for api in module.upload_api : jsondecode(api.bucket_policy_json).Statement]),
+    )
   })
 
   # S3 rejects bucket policies while the public access block is being written.

@@ -83,6 +83,11 @@ output "consumers" {
   }
 }
 
+output "dashboard_name" {
+  description = "Name of the pipeline's CloudWatch dashboard, or null when enable_dashboard is false."
+  value       = var.enable_dashboard ? aws_cloudwatch_dashboard.pipeline[0].dashboard_name : null
+}
+
 output "rule_names" {
   description = "EventBridge rule names by rule key."
   value       = module.routing.rule_names
@@ -99,7 +104,7 @@ output "powertools_layer_arn" {
 }
 
 output "artifact_sources" {
-  description = "Where each artifact is deployed from, by artifact (image_resizer, metadata_extractor, search_indexer, pillow): filename (artifacts_dir), or s3_bucket, s3_key and s3_object_version (artifacts_s3)."
+  description = "Where each artifact is deployed from, by artifact (image_resizer, metadata_extractor, search_indexer, pillow, and upload_api with var.upload_api): filename (artifacts_dir), or s3_bucket, s3_key and s3_object_version (artifacts_s3)."
   value = merge(
     {
       for name, c in module.consumer : name => {
@@ -107,6 +112,14 @@ output "artifact_sources" {
         s3_bucket         = c.deployment_package.s3_bucket
         s3_key            = c.deployment_package.s3_key
         s3_object_version = c.deployment_package.s3_object_version
+      }
+    },
+    {
+      for api in module.upload_api : "upload_api" => {
+        filename          = local.artifacts_from_s3 ? null : "${local.artifacts_dir}/${local.artifact_paths.upload_api}"
+        s3_bucket         = try(local.artifact_s3.upload_api.bucket, null)
+        s3_key            = try(local.artifact_s3.upload_api.key, null)
+        s3_object_version = try(local.artifact_s3.upload_api.object_version, null)
       }
     },
     {
@@ -118,6 +131,18 @@ output "artifact_sources" {
       }
     },
   )
+}
+
+output "upload_api" {
+  description = "The upload API, or null without var.upload_api: endpoint (POST <endpoint>/uploads), api_id, route_keys, function_name, role_arn (the only writer of the upload prefix besides direct_upload_principal_arns), log_group_names."
+  value = local.upload_api_enabled ? {
+    endpoint        = module.upload_api[0].api_endpoint
+    api_id          = module.upload_api[0].api_id
+    route_keys      = module.upload_api[0].route_keys
+    function_name   = module.upload_api[0].function_name
+    role_arn        = module.upload_api[0].role_arn
+    log_group_names = module.upload_api[0].log_group_names
+  } : null
 }
 
 output "reprocess_workflow" {

@@ -116,7 +116,7 @@ variable "artifacts_dir" {
 }
 
 variable "artifacts_s3" {
-  description = "Deploy from the zips a release uploaded to S3 instead of local files: bucket (in the deployment's region), key_prefix (the objects are <key_prefix>functions/<consumer>.zip and <key_prefix>layers/pillow.zip, e.g. image-pipeline/1.0.0/), and optionally, by artifact (image_resizer, metadata_extractor, search_indexer, pillow), object_versions (versioned bucket) and source_code_hashes (base64 SHA-256 from the release's manifest.json). null uses artifacts_dir."
+  description = "Deploy from the zips a release uploaded to S3 instead of local files: bucket (in the deployment's region), key_prefix (the objects are <key_prefix>functions/<consumer>.zip and <key_prefix>layers/pillow.zip, e.g. image-pipeline/1.0.0/), and optionally, by artifact (image_resizer, metadata_extractor, search_indexer, upload_api, pillow), object_versions (versioned bucket) and source_code_hashes (base64 SHA-256 from the release's manifest.json). null uses artifacts_dir."
   type = object({
     bucket             = string
     key_prefix         = string
@@ -138,9 +138,9 @@ variable "artifacts_s3" {
   validation {
     condition = var.artifacts_s3 == null ? true : alltrue([
       for name in concat(keys(var.artifacts_s3.object_versions), keys(var.artifacts_s3.source_code_hashes)) :
-      contains(["image_resizer", "metadata_extractor", "search_indexer", "pillow"], name)
+      contains(["image_resizer", "metadata_extractor", "search_indexer", "upload_api", "pillow"], name)
     ])
-    error_message = "artifacts_s3.object_versions and source_code_hashes are keyed by artifact: image_resizer, metadata_extractor, search_indexer, pillow."
+    error_message = "artifacts_s3.object_versions and source_code_hashes are keyed by artifact: image_resizer, metadata_extractor, search_indexer, upload_api, pillow."
   }
 
   validation {
@@ -484,6 +484,42 @@ variable "iam" {
     condition     = alltrue([for name in keys(var.iam.existing_role_arns) : contains(["image_resizer", "metadata_extractor", "search_indexer"], name)])
     error_message = "iam.existing_role_arns is keyed by consumer: image_resizer, metadata_extractor, search_indexer."
   }
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Dashboard
+# ---------------------------------------------------------------------------------------------------------------
+
+variable "enable_dashboard" {
+  description = "Create a CloudWatch dashboard of the pipeline (dashboard.tf): per consumer, records processed, rejected by reason and replayed, duration p50/p99, concurrency, throttles, buffer age and DLQ depth; upload-to-thumbnails latency. Dashboards are billed per month beyond the free tier's three."
+  type        = bool
+  default     = true
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Upload API
+# ---------------------------------------------------------------------------------------------------------------
+
+variable "upload_api" {
+  description = "The authenticated upload API (modules/upload_api, upload_api.tf): an HTTP API whose JWT authorizer accepts tokens of jwt_issuer for jwt_audience, and whose function signs POSTs to <upload_prefix><sub>/<uuid>.<ext>; the bucket policy then denies every other write to the upload prefix, except by direct_upload_principal_arns. cors_allowed_origins are the upload page's origins. SnapStart is on (runtime, default lambda_runtime, must be python3.12+), or provisioned_concurrent_executions with snap_start = false. thumbnail_cloudfront_domain links thumbnails through CloudFront instead of presigned GETs. null: no API, uploads as before."
+  type = object({
+    jwt_issuer                        = string
+    jwt_audience                      = list(string)
+    authorization_scopes              = optional(list(string), [])
+    cors_allowed_origins              = optional(list(string), [])
+    direct_upload_principal_arns      = optional(list(string), [])
+    snap_start                        = optional(bool, true)
+    provisioned_concurrent_executions = optional(number, 0)
+    runtime                           = optional(string)
+    memory_size                       = optional(number, 512)
+    upload_url_expires_seconds        = optional(number, 300)
+    thumbnail_cloudfront_domain       = optional(string)
+    throttling = optional(object({
+      burst_limit = optional(number, 50)
+      rate_limit  = optional(number, 25)
+    }), {})
+  })
+  default = null
 }
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -7,8 +7,10 @@ TERRAFORM_LOCAL_VERSION ?= 0.27.0
 LOCALSTACK_CLIENT_VERSION ?= 2.12
 LOCALSTACK_ENDPOINT ?= http://localhost:4566
 
-demo: venv ## Apply the stack to a local emulator, run samples/images through it, print a table, write build/demo/report.html
-	$(PY) -m tools.emulator demo
+DEMO_SERVE ?= 1
+
+demo: venv ## Apply the stack to a local emulator, run samples/images through it, report (build/demo/report.html), then serve the upload page until Ctrl-C (DEMO_SERVE=0: don't)
+	$(PY) -m tools.emulator demo $(if $(filter 0,$(DEMO_SERVE)),,--serve)
 
 run-local: venv ## Run IMAGES=<folder> through the stack on the emulator; REPORT=<file.json> (HTML=<file.html> optional)
 	@test -n "$(IMAGES)" || { echo "usage: make run-local IMAGES=<folder> REPORT=<file.json> [HTML=<file.html>]"; exit 2; }

@@ -27,8 +27,11 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "lambda_src"
-FUNCTIONS = ("image_resizer", "metadata_extractor", "search_indexer")
+FUNCTIONS = ("image_resizer", "metadata_extractor", "search_indexer", "upload_api")
 SHARED_PACKAGE = "consumer_core"
+# Packages a function's zip holds besides its own and SHARED_PACKAGE: the upload API reads the search index's
+# records through search_indexer.record (the one definition of the public view).
+EXTRA_PACKAGES = {"upload_api": ("search_indexer",)}
 ARCHITECTURES = {"arm64": "aarch64", "x86_64": "x86_64"}
 RUNTIMES = ("python3.11", "python3.12", "python3.13")
 # The image layer: Pillow, and libspng's binding with numpy (the resizer's PNG decoder). Their pins are read
@@ -74,7 +77,7 @@ def write_zip(target: Path, entries: Iterable[tuple[str, Path]]) -> str:
 
 def function_entries(function: str) -> list[tuple[str, Path]]:
     entries: list[tuple[str, Path]] = []
-    for package in (function, SHARED_PACKAGE):
+    for package in (function, SHARED_PACKAGE, *EXTRA_PACKAGES.get(function, ())):
         base = SOURCE / package
         if not (base / "__init__.py").is_file():
             raise SystemExit(f"missing package {base} (expected __init__.py)")

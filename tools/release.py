@@ -33,6 +33,7 @@ ARTIFACTS = {
     "image_resizer": "functions/image_resizer.zip",
     "metadata_extractor": "functions/metadata_extractor.zip",
     "search_indexer": "functions/search_indexer.zip",
+    "upload_api": "functions/upload_api.zip",
     "pillow": "layers/pillow.zip",
 }
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$")

@@ -21,9 +21,11 @@ class SequencerError(ValueError):
 def normalize(sequencer: str | None) -> str:
     if not sequencer or not _HEX.fullmatch(sequencer):
         raise SequencerError(f"sequencer must be a hex string, got {sequencer!r}")
-    if len(sequencer) > WIDTH:
+    # Leading zeros carry no order (AWS pads the shorter value with zeros), so only significant digits count.
+    significant = sequencer.lstrip("0") or "0"
+    if len(significant) > WIDTH:
         raise SequencerError(f"sequencer longer than {WIDTH} hex digits: {sequencer!r}")
-    return sequencer.upper().rjust(WIDTH, "0")
+    return significant.upper().rjust(WIDTH, "0")
 
 
 def compare(a: str, b: str) -> int:

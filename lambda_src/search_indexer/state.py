@@ -226,15 +226,17 @@ def _set_generation(entry: dict[str, Any], detail_type: str, generation: list[st
         entry[_GENERATION_FIELD[detail_type]] = generation
 
 
-def _standing(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """The rejections of a version that still stand: a consumer's rejection is withdrawn by a success of a newer
-    generation (a reprocess run that processed what the live upload, or an earlier run, rejected)."""
+def standing_rejections(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The rejections of a version that still stand: a consumer's rejection is withdrawn by its success of the same
+    or a newer generation (a redrive after a fix, whichever arrives first; a reprocess run that processed what the
+    live upload, or an earlier run, rejected). A rejection of a newer generation than the success stands (a run with
+    a stricter setting); it deletes none of the outputs."""
     standing = {}
     for consumer, rejection in (entry.get("rejections") or {}).items():
         success = SUCCESS_OF.get(consumer)
         succeeded = success is not None and entry.get("thumbnails" if success == THUMBNAILS else "metadata")
         generation_field = _GENERATION_FIELD.get(success or "")
-        if succeeded and generation_field and _rank(entry.get(generation_field)) > _rank(rejection.get("generation")):
+        if succeeded and generation_field and _rank(entry.get(generation_field)) >= _rank(rejection.get("generation")):
             continue
         standing[consumer] = {"reason": rejection.get("reason"), "message": rejection.get("message")}
     return standing
@@ -322,7 +324,7 @@ def _show(state: dict[str, Any], token: str, entry: Mapping[str, Any]) -> None:
     from search_indexer.layout import owner_of
 
     state["live"] = token
-    state["rejections"] = _standing(entry)
+    state["rejections"] = standing_rejections(entry)
     upload = entry.get("upload")
     if upload is not None:
         state["owner"] = owner_of(state["key"])
@@ -362,4 +364,5 @@ __all__ = [
     "UnrankedResult",
     "apply",
     "live_version",
+    "standing_rejections",
 ]

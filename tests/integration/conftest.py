@@ -14,6 +14,7 @@ import pytest
 
 from tests.integration.mini import FIXTURES, build_zips
 from tools.emulator.cli import build_artifacts
+from tools.emulator.front_door import FrontDoor
 from tools.emulator.localstack import LocalStackSession
 from tools.emulator.server import REPO_ROOT, EmulatorServer
 from tools.emulator.session import EmulatorSession, StackSpec, artifact_zips, real_stack_variables
@@ -22,33 +23,38 @@ BUILD = REPO_ROOT / "build" / "emulator" / "test"
 LOCALSTACK_ENDPOINT = os.environ.get("LOCALSTACK_ENDPOINT", "http://localhost:4566")
 
 
+@pytest.hookimpl(trylast=True)  # after pytest has grouped the items by the session's backend
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The stack's destroy (test_pipeline.py) runs after every other test of its backend's session, whatever
+    file sorts after test_pipeline.py, and before the other backend's tests: the session fixture holds one
+    backend at a time, so a destroy moved behind the other backend's tests would apply the stack a second time.
+    Just before it, test_reprocess.py, which changes a setting of the stack (an apply) and leaves it changed: no
+    other test sees the changed stack, and no apply is spent changing it back."""
+    last = [item for item in items if _destroys(item) or item.path.name == "test_reprocess.py"]
+    last.sort(key=_destroys)  # stable: the reprocess tests in their order, then the destroy
+    moved = {id(item) for item in last}
+    ordered = [item for item in items if id(item) not in moved]
+    for item in last:
+        same = [i for i, other in enumerate(ordered) if _backend_of(other) == _backend_of(item)]
+        ordered.insert(same[-1] + 1 if same else len(ordered), item)
+    items[:] = ordered
+
+
+def _destroys(item: pytest.Item) -> bool:
+    return item.name.startswith("test_destroy_is_clean")
+
+
+def _backend_of(item: pytest.Item) -> object:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("backend") if callspec is not None else None
+
+
 def localstack_reachable() -> bool:
     try:
         with urllib.request.urlopen(f"{LOCALSTACK_ENDPOINT}/_localstack/health", timeout=2) as response:
             return response.status == 200
     except OSError:
         return False
-
-
-BACKEND_ORDER = {None: 0, "moto": 1, "localstack": 2}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests of one backend's session together (tests without a session first), so each session is applied
-    once. Within a session, test_destroy_is_clean, which tears the stack down, runs last, whatever file the tests
-    are in; just before it, test_reprocess.py, which changes a setting of the stack (an apply) and leaves it
-    changed: no other test sees the changed stack, and no apply is spent changing it back."""
-
-    def rank(item: pytest.Item) -> tuple[int, int]:
-        callspec = getattr(item, "callspec", None)
-        backend = callspec.params.get("backend") if callspec is not None else None
-        if getattr(item, "originalname", item.name) == "test_destroy_is_clean":
-            within = 2
-        else:
-            within = 1 if item.path.name == "test_reprocess.py" else 0
-        return BACKEND_ORDER.get(backend, len(BACKEND_ORDER)), within
-
-    items.sort(key=rank)
 
 
 @pytest.fixture(scope="session", params=["moto", "localstack"])
@@ -67,9 +73,18 @@ def mini_zips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def session(backend: str, mini_zips: dict[str, Path]) -> Iterator[EmulatorSession | LocalStackSession]:
-    """The real root stack (name prefix `emu`) and the mini stack, applied in parallel to one moto server;
-    or the real stack alone on LocalStack."""
+def front_door() -> Iterator[FrontDoor]:
+    """The upload API's local OIDC issuer and the upload page (web/), up before the stack names their URLs."""
+    with FrontDoor() as door:
+        yield door
+
+
+@pytest.fixture(scope="session")
+def session(
+    backend: str, mini_zips: dict[str, Path], front_door: FrontDoor
+) -> Iterator[EmulatorSession | LocalStackSession]:
+    """The real root stack (name prefix `emu`, with the upload API) and the mini stack, applied in parallel to
+    one moto server; or the real stack alone on LocalStack."""
     if backend == "localstack":
         localstack = LocalStackSession(BUILD.parent / "localstack", endpoint=LOCALSTACK_ENDPOINT).start()
         yield localstack
@@ -83,7 +98,11 @@ def session(backend: str, mini_zips: dict[str, Path]) -> Iterator[EmulatorSessio
     }
     emulator = EmulatorSession(
         [
-            StackSpec("reference", REPO_ROOT, real_stack_variables(artifacts_dir=dist)),
+            StackSpec(
+                "reference",
+                REPO_ROOT,
+                real_stack_variables(artifacts_dir=dist, upload_api=front_door.stack_variables()),
+            ),
             StackSpec("mini", FIXTURES, mini_vars),
         ],
         BUILD / "session",
@@ -91,6 +110,8 @@ def session(backend: str, mini_zips: dict[str, Path]) -> Iterator[EmulatorSessio
         failed_visibility_timeout_s=1,
     )
     emulator.start()
+    assert emulator.runner is not None
+    front_door.connect(emulator.runner.api_urls[emulator.outputs["reference"]["upload_api"]["api_id"]])
     yield emulator
     emulator.close()  # a no-op for what test_destroy_is_clean already destroyed
 

@@ -452,6 +452,83 @@ run "extra_queue_policy_statements" {
 }
 
 
+run "dashboard_has_a_row_per_consumer" {
+  assert {
+    condition     = length(aws_cloudwatch_dashboard.pipeline) == 1 && output.dashboard_name == "image-pipeline-pipeline"
+    error_message = "The dashboard is on by default."
+  }
+  assert {
+    condition     = length(jsondecode(aws_cloudwatch_dashboard.pipeline[0].dashboard_body).widgets) == 2 + 6 * length(module.consumer)
+    error_message = "A header, the latency graph and six widgets per consumer."
+  }
+  assert {
+    condition = alltrue([
+      for w in jsondecode(aws_cloudwatch_dashboard.pipeline[0].dashboard_body).widgets :
+      w.x + w.width <= 24 && try(w.properties.region, w.type) == (w.type == "metric" ? "eu-west-1" : "text")
+    ])
+    error_message = "Widgets fit the 24-unit grid; metric widgets name the stack's region."
+  }
+  assert {
+    condition = alltrue(flatten([
+      for name, c in module.consumer : [
+        for resource in [c.function_name, c.buffer_queue_name, c.dlq_name] :
+        strcontains(aws_cloudwatch_dashboard.pipeline[0].dashboard_body, jsonencode(resource))
+      ]
+    ]))
+    error_message = "Every consumer's function, buffer and DLQ are on the dashboard."
+  }
+}
+
+run "dashboard_is_opt_out" {
+  command = plan
+  variables {
+    enable_dashboard = false
+  }
+  assert {
+    condition     = length(aws_cloudwatch_dashboard.pipeline) == 0 && output.dashboard_name == null
+    error_message = "enable_dashboard = false creates no dashboard."
+  }
+}
+
+# The upload API (upload_api.tf): off by default; on, its statements join the bucket policy.
+run "no_upload_api_by_default" {
+  command = plan
+  assert {
+    condition     = length(module.upload_api) == 0 && output.upload_api == null
+    error_message = "The upload API is opt-in."
+  }
+  assert {
+    condition     = [for s in jsondecode(aws_s3_bucket_policy.images.policy).Statement : s.Sid] == ["DenyInsecureTransport"]
+    error_message = "Without the API the bucket policy is the TLS-only statement alone."
+  }
+}
+
+run "upload_api_owns_the_upload_prefix" {
+  variables {
+    upload_api = {
+      jwt_issuer           = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123"
+      jwt_audience         = ["4hfl5cv2example"]
+      cors_allowed_origins = ["https://app.example.com"]
+    }
+  }
+  assert {
+    condition     = [for s in jsondecode(aws_s3_bucket_policy.images.policy).Statement : s.Sid] == ["DenyInsecureTransport", "DenyUploadsExceptSignedPosts", "DenyUploadApiWritesOtherThanPost"]
+    error_message = "The bucket policy keeps TLS-only and adds the upload API's statements."
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_s3_bucket_policy.images.policy).Statement : s.Resource if s.Sid == "DenyUploadsExceptSignedPosts"]) == "arn:aws:s3:::images-bucket/uploads/*"
+    error_message = "The API owns the upload prefix of the images bucket."
+  }
+  assert {
+    condition     = toset(output.upload_api.route_keys) == toset(["POST /uploads", "GET /images/{id}", "DELETE /images/{id}"])
+    error_message = "The root stack gives the API the search index, so GET /images/{id} is routed."
+  }
+  assert {
+    condition     = module.upload_api[0].invoke_target_arn == "arn:aws:lambda:eu-west-1:123456789012:function:mock:live"
+    error_message = "SnapStart (python3.13 by default) publishes a version behind the alias."
+  }
+}
+
 run "reprocess_workflow_on_by_default" {
   command = plan
   assert {

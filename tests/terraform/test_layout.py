@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIGS = [".", "modules/eventbridge_fanout", "modules/idempotency_table", "modules/lambda_with_dlq"]
+CONFIGS = [
+    ".",
+    "modules/eventbridge_fanout",
+    "modules/idempotency_table",
+    "modules/lambda_with_dlq",
+    "modules/upload_api",
+]
 
 _BANNER = re.compile(r"^# -{20,}\n# (.+)\n# -{20,}$", re.MULTILINE)
 _TOP_LEVEL = re.compile(r'^(resource|data|module|locals)\b(?:\s+"([^"]+)")?', re.MULTILINE)
@@ -32,7 +38,7 @@ def test_variables_follow_the_sections_of_main(config: str) -> None:
     assert groups[: len(sections)] == sections
     # Any further group holds the inputs of another file and is named after it (IAM: iam.tf, Alarms: alarms.tf).
     for title in groups[len(sections) :]:
-        assert (directory / f"{title.lower()}.tf").is_file(), title
+        assert (directory / f"{title.lower().replace(' ', '_')}.tf").is_file(), title
 
 
 @pytest.mark.parametrize("config", CONFIGS)
@@ -57,7 +63,13 @@ def test_locals_come_first_in_their_file(config: str) -> None:
         assert "locals" not in kinds[first_other:], f"{path.name}: a locals block after a resource or module"
 
 
-MODULES = [".", "modules/eventbridge_fanout", "modules/idempotency_table", "modules/lambda_with_dlq"]
+MODULES = [
+    ".",
+    "modules/eventbridge_fanout",
+    "modules/idempotency_table",
+    "modules/lambda_with_dlq",
+    "modules/upload_api",
+]
 _PROVIDER_BLOCK = re.compile(r'^provider\s+"[^"]+"\s*\{', re.MULTILINE)
 
 

@@ -22,7 +22,13 @@ from tools.terraform.hcl_scan import mask
 from tools.terraform.provider_schema import SchemaUnavailable, aws_schema, has_argument
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES = [".", "modules/eventbridge_fanout", "modules/idempotency_table", "modules/lambda_with_dlq"]
+MODULES = [
+    ".",
+    "modules/eventbridge_fanout",
+    "modules/idempotency_table",
+    "modules/lambda_with_dlq",
+    "modules/upload_api",
+]
 VERSIONS_FILES = sorted(
     [ROOT / "versions.tf", *ROOT.glob("modules/*/versions.tf"), *ROOT.glob("examples/*/versions.tf")]
 )

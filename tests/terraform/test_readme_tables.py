@@ -35,7 +35,7 @@ def test_every_module_and_example_has_a_documented_config() -> None:
         for top in ("modules", "examples")
         for p in ROOT.glob(f"{top}/*/versions.tf")
     }
-    assert len(on_disk) == 8
+    assert len(on_disk) == 10
     assert on_disk <= documented
 
 

@@ -12,7 +12,13 @@ from tools.terraform.hcl_scan import blocks_of, mask
 from tools.terraform.provider_schema import SchemaUnavailable, aws_schema, taggable
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIGS = [".", "modules/eventbridge_fanout", "modules/idempotency_table", "modules/lambda_with_dlq"]
+CONFIGS = [
+    ".",
+    "modules/eventbridge_fanout",
+    "modules/idempotency_table",
+    "modules/lambda_with_dlq",
+    "modules/upload_api",
+]
 _RESOURCE = re.compile(r'^resource "(aws_[a-z0-9_]+)" "([^"]+)" \{', re.MULTILINE)
 
 

@@ -41,7 +41,11 @@ def test_function_zip_holds_only_its_package_and_the_core(tmp_path: Path) -> Non
             infos = archive.infolist()
         assert names == sorted(names)
         assert f"{function}/app.py" in names, "the handler module must be in the zip"
-        assert {name.split("/")[0] for name in names} == {function, "consumer_core"}
+        assert {name.split("/")[0] for name in names} == {
+            function,
+            "consumer_core",
+            *build.EXTRA_PACKAGES.get(function, ()),
+        }
         assert not [n for n in names if n.endswith((".pyc", ".pyo")) or "__pycache__" in n]
         assert {info.date_time for info in infos} == {build.FIXED_TIME}
 

@@ -27,7 +27,9 @@ HEAVY = (
 )
 
 
-@pytest.mark.parametrize("handler", ["image_resizer.app", "metadata_extractor.app", "search_indexer.app"])
+@pytest.mark.parametrize(
+    "handler", ["image_resizer.app", "metadata_extractor.app", "search_indexer.app", "upload_api.app"]
+)
 def test_handler_import_defers_heavy_modules(handler: str) -> None:
     code = f"import json, sys; import {handler}; print(json.dumps(sorted(sys.modules)))"
     result = subprocess.run(

@@ -102,6 +102,7 @@ def test_documented_table_schema_is_the_one_the_code_uses():
         ("9", "0A", -1),  # shorter is padded, not compared as text ("9" > "0A" as text)
         ("0055AED6DCD90281E5", "0055AED6DCD90281F0", -1),
         ("1000", "FFF", 1),
+        ("0" * 30 + "1" * 64, "F" * 63, 1),  # 94 characters, 64 of them significant: within the stored width
     ],
 )
 def test_sequencer_comparison_follows_the_aws_rule(a: str, b: str, expected: int):

@@ -7,7 +7,7 @@ import statistics
 import subprocess
 import sys
 
-HANDLERS = ("image_resizer.app", "metadata_extractor.app", "search_indexer.app")
+HANDLERS = ("image_resizer.app", "metadata_extractor.app", "search_indexer.app", "upload_api.app")
 BASELINE = "boto3"
 # Handlers read their configuration at import or first use; give them harmless values (no AWS call is made).
 ENV = {
@@ -17,6 +17,7 @@ ENV = {
     "IDEMPOTENCY_TABLE": "bench-idempotency",
     "DLQ_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/bench-dlq",
     "SEARCH_INDEX_TABLE": "bench-index",
+    "UPLOAD_BUCKET": "bench-uploads",
     "POWERTOOLS_SERVICE_NAME": "bench",
     "POWERTOOLS_METRICS_NAMESPACE": "Bench",
 }

@@ -17,7 +17,7 @@ from pathlib import Path
 import PIL
 
 from image_resizer.spec import ThumbnailSpec
-from tools.bench import corpus, cost, importtime, limits, memory, pipelines, sharp_runner
+from tools.bench import corpus, cost, importtime, limits, memory, pipelines, sharp_runner, snapstart
 
 TARGET_SPEEDUP_VS_NAIVE = 3.0
 TARGET_VS_SHARP = 1.0  # ours_ms / sharp_ms must not exceed this, for every input class
@@ -187,6 +187,21 @@ def bench_imports(env: dict[str, str], runs: int) -> dict:
     return results
 
 
+def bench_snapstart(env: dict[str, str], runs: int) -> dict:
+    results = snapstart.measure(env, runs)
+    for label, res in results.items():
+        if "error" in res:
+            print(f"snapstart    upload_api {label:<13} error: {res['error']}", flush=True)
+            continue
+        print(
+            f"snapstart    upload_api {label:<13} init {res['init_ms']:6.1f} ms (import {res['import_ms']:.1f} + "
+            f"hook {res['hooks_ms']:.1f}), first request {res['first_request_ms']:6.1f} ms, "
+            f"warm {res['warm_request_ms']:.1f} ms",
+            flush=True,
+        )
+    return results
+
+
 def verdicts(rows: list[dict], imports: dict) -> list[str]:
     lines = []
     for r in rows:
@@ -300,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         [] if args.no_memory else bench_memory({**files, **corpus.ensure(args.workdir / "corpus", corpus.LARGEST)}, env)
     )
     imports = bench_imports(env, args.import_runs)
+    snapstart_init = bench_snapstart(env, args.import_runs)
     largest = (
         []
         if args.no_memory
@@ -324,14 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         "memory": mem,
         "largest_legitimate": largest,
         "imports": imports,
-        "cost_per_image": {
-            "model": {
-                "duration": "CPU / min(1, memory / 1769 MB) + serial round trips x latency",
-                "latency_ms": args.latency_ms,
-                "batch_sizes": cost.BATCH_SIZES,
-            },
-            "consumers": [c.as_dict(args.latency_ms) for c in costs.values()],
-        },
+        "upload_api_snapstart": snapstart_init,
+        "cost_per_image": cost.profile(costs, args.latency_ms),
         "checks": checks,
         "seconds": time.perf_counter() - started,
     }

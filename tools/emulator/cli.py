@@ -1,10 +1,12 @@
 """`make demo` and `make run-local`: the real root stack on the embedded emulator, images through it.
 
-    python -m tools.emulator demo [--keep]
+    python -m tools.emulator demo [--keep] [--serve]
     python -m tools.emulator run-local --images DIR --report FILE.json [--prefix uploads/local/] [--html FILE]
 
 Steps: build artifacts for this interpreter's runtime/architecture (build/emulator/dist, so dist/ is left
 alone), start moto, apply the stack, run the functions locally, upload, wait until settled, report, destroy.
+`demo` also deploys the upload API and prints the upload page's local URL (served until Ctrl-C with --serve), and
+its HTML report links the capacity report (`make capacity`'s, at 10 uploads/s), made meanwhile.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from tools import reprocess_diagram
+from tools.capacity import cli as capacity_cli
 from tools.emulator.discovery import aws_client
+from tools.emulator.front_door import FrontDoor
 from tools.emulator.report import text_table, write_html
 from tools.emulator.results import Consumers, Upload, collect, deployed_workflow
 from tools.emulator.server import REPO_ROOT
@@ -32,6 +36,10 @@ from tools.emulator.session import (
 
 BUILD_DIR = REPO_ROOT / "build" / "emulator"
 SAMPLES = REPO_ROOT / "samples" / "images"
+# The demo links a capacity report (tools.capacity) for this peak, from `make bench`'s profile when there is one.
+DEMO_PEAK = 10.0
+BENCH_PROFILE = REPO_ROOT / "build" / "bench.json"
+CAPACITY_REPORT = capacity_cli.BUILD / "report.html"
 CONTENT_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
@@ -81,12 +89,25 @@ def fetch_thumbnails(endpoint: str, region: str, bucket: str, report: dict[str, 
     }
 
 
-def run(images: Path, prefix: str, report_path: Path | None, html_path: Path | None, keep: bool) -> dict[str, Any]:
+def run(
+    images: Path,
+    prefix: str,
+    report_path: Path | None,
+    html_path: Path | None,
+    keep: bool,
+    front_door: FrontDoor | None = None,
+    serve: bool = False,
+    capacity: bool = False,
+) -> dict[str, Any]:
+    """`front_door`: the stack gets the upload API, and the upload page is served against it once the reports are
+    written (until Ctrl-C with `serve`). `capacity`: the HTML report links a capacity report made meanwhile."""
     started = time.monotonic()
+    capacity_run = start_capacity_report() if capacity else None
     dist = build_artifacts(BUILD_DIR / "dist")
     print(f"artifacts: {dist} ({local_lambda_platform()})", flush=True)
+    upload_api = front_door.stack_variables() if front_door else None
     session = EmulatorSession(
-        [StackSpec("reference", REPO_ROOT, real_stack_variables(artifacts_dir=dist))],
+        [StackSpec("reference", REPO_ROOT, real_stack_variables(artifacts_dir=dist, upload_api=upload_api))],
         BUILD_DIR / "session",
         artifact_zips(dist),
         destroy=not keep,
@@ -109,16 +130,60 @@ def run(images: Path, prefix: str, report_path: Path | None, html_path: Path | N
         # The workflow diagram of the report is drawn from the definition the stack deployed, not from the file.
         definition = deployed_workflow(session.server.endpoint, session.region, session.outputs["reference"])
         report["workflow_diagram"] = reprocess_diagram.mermaid(definition) if definition else None
-    report["timings"] = {**session.timings, "total_s": round(time.monotonic() - started, 1)}
-    print(text_table(report))
-    print(f"timings: {report['timings']}")
-    if report_path:
-        report_path.parent.mkdir(parents=True, exist_ok=True)
-        report_path.write_text(json.dumps(report, indent=2, default=str))
-        print(f"report: {report_path}")
-    if html_path:
-        print(f"html report: {write_html(report, thumbnails, html_path)}")
+        report["timings"] = {**session.timings, "total_s": round(time.monotonic() - started, 1)}
+        print(text_table(report))
+        print(f"timings: {report['timings']}")
+        links = {"Concurrency & scaling report": finish_capacity_report(capacity_run)} if capacity_run else {}
+        if report_path:
+            report_path.parent.mkdir(parents=True, exist_ok=True)
+            report_path.write_text(json.dumps(report, indent=2, default=str))
+            print(f"report: {report_path}")
+        if html_path:
+            print(f"html report: {write_html(report, thumbnails, html_path, links)}")
+        if front_door is not None:
+            serve_page(session, front_door, serve)
     return report
+
+
+def start_capacity_report() -> subprocess.Popen[str]:
+    """`make capacity` plans the root stack and reads (or measures) the cost profile: in its own process, alongside
+    the apply. Its own session, so a Ctrl-C that stops the page leaves it alone."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tools.capacity", "--peak", f"{DEMO_PEAK:g}", "--profile", str(BENCH_PROFILE)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def finish_capacity_report(capacity_run: subprocess.Popen[str]) -> Path:
+    output, _ = capacity_run.communicate()
+    print(output, end="")
+    if capacity_run.returncode != 0:
+        raise SystemExit(f"the capacity report failed (exit {capacity_run.returncode})")
+    return CAPACITY_REPORT
+
+
+def serve_page(session: EmulatorSession, front_door: FrontDoor, until_interrupted: bool) -> None:
+    """Points the upload page at the API the runner serves and prints its URL, signed in as two demo users."""
+    assert session.runner is not None
+    front_door.connect(session.runner.api_urls[session.outputs["reference"]["upload_api"]["api_id"]])
+    print(f"upload page: {front_door.page_url()} (paste a token, or open a link below: signed in for 1 h)")
+    for user in ("demo-alice", "demo-bob"):
+        print(f"  as {user}: {front_door.page_url(front_door.issuer.token(user))}")
+    if not until_interrupted:
+        return
+    print("serving the page until Ctrl-C (DEMO_SERVE=0 skips this)", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        # Ctrl-C reached the emulator and the workers too (one process group): the stack lived in the
+        # emulator's memory and goes with it, so there is nothing left to destroy.
+        session.destroy = False
+        print("stopped", flush=True)
 
 
 def _bucket_name(outputs: dict[str, Any]) -> str:
@@ -138,6 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the bundled samples/ through the real stack")
     demo.add_argument("--keep", action="store_true", help="do not destroy (the emulator still stops)")
+    demo.add_argument("--serve", action="store_true", help="serve the upload page until Ctrl-C after the samples")
     local = sub.add_parser("run-local", help="run a folder of images through the real stack")
     local.add_argument("--images", type=Path, required=True)
     local.add_argument("--report", type=Path, required=True)
@@ -145,13 +211,17 @@ def main(argv: list[str] | None = None) -> None:
     local.add_argument("--html", type=Path)
     args = parser.parse_args(argv)
     if args.command == "demo":
-        report = run(
-            SAMPLES,
-            "uploads/demo/",
-            BUILD_DIR.parent / "demo" / "report.json",
-            BUILD_DIR.parent / "demo" / "report.html",
-            args.keep,
-        )
+        with FrontDoor() as front_door:
+            report = run(
+                SAMPLES,
+                "uploads/demo/",
+                BUILD_DIR.parent / "demo" / "report.json",
+                BUILD_DIR.parent / "demo" / "report.html",
+                args.keep,
+                front_door,
+                args.serve,
+                capacity=True,
+            )
     else:
         if not args.images.is_dir():
             raise SystemExit(f"--images {args.images} is not a folder")

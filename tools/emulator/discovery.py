@@ -133,6 +133,7 @@ def _deployed_function(
         environment=dict((config.get("Environment") or {}).get("Variables") or {}),
         code_dir=code_dir,
         layer_dirs=tuple(layer.directory for layer in layers if layer.directory is not None),
+        credentials=_role_session(lam, config),
     )
     mappings = []
     for m in raw_mappings:
@@ -155,6 +156,18 @@ def _deployed_function(
             )
         )
     return DeployedFunction(spec, code_zip, layers, mappings, list(config.get("Architectures") or []))
+
+
+def _role_session(lam: Any, config: dict[str, Any]) -> tuple[str, str, str] | None:
+    """The function's execution role assumed on the emulator, as Lambda does: its requests then carry the role's
+    identity (bucket policies that name a principal see it). None when moto cannot assume the role."""
+    endpoint = lam.meta.endpoint_url
+    try:
+        sts = aws_client("sts", endpoint, lam.meta.region_name)
+        session = sts.assume_role(RoleArn=config["Role"], RoleSessionName=config["FunctionName"][:64])["Credentials"]
+    except Exception:  # a role moto does not know: the fake credentials, as before
+        return None
+    return session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"]
 
 
 def _resolve_layer(lam: Any, arn: str, artifacts: ArtifactIndex, work: Path) -> LayerSource:

@@ -35,6 +35,8 @@ class FunctionSpec:
     environment: dict[str, str]
     code_dir: Path
     layer_dirs: tuple[Path, ...] = ()
+    # The execution role's session (access key, secret, token), as Lambda gives a function; None: the fake ones.
+    credentials: tuple[str, str, str] | None = None
 
     def python_path(self) -> list[Path]:
         # Lambda's order: /var/task, then each layer's python/ and python/lib/pythonX.Y/site-packages.
@@ -80,9 +82,9 @@ def worker_environment(spec: FunctionSpec, endpoint: str, region: str) -> dict[s
             "AWS_DEFAULT_REGION": region,
             # Every AWS call of the handler goes to the emulator, with fake credentials.
             "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test",
-            "AWS_SESSION_TOKEN": "test",
+            "AWS_ACCESS_KEY_ID": spec.credentials[0] if spec.credentials else "test",
+            "AWS_SECRET_ACCESS_KEY": spec.credentials[1] if spec.credentials else "test",
+            "AWS_SESSION_TOKEN": spec.credentials[2] if spec.credentials else "test",
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
             # No X-Ray daemon or trace header locally.

@@ -20,6 +20,8 @@ from typing import Any
 
 import moto
 
+from tools.emulator import s3_auth
+
 LOG = logging.getLogger(__name__)
 PINNED_MOTO = "5.2.5"
 _APPLIED: list[str] = []
@@ -342,6 +344,8 @@ PATCHES: dict[str, Callable[[], None]] = {
     "sfn-jsonpath-filter-empty": _stepfunctions("_jsonpath_filter_empty"),
     "sfn-item-batcher": _stepfunctions("_item_batcher"),
     "sfn-item-reader-s3": _stepfunctions("_item_reader_s3"),
+    # The upload API's presigned POSTs and its bucket policy (tools/emulator/s3_auth.py).
+    **s3_auth.PATCHES,
 }
 
 

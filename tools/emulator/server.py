@@ -25,6 +25,8 @@ FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"
 def serve(host: str, port: int, patched: bool, port_file: Path | None) -> None:
     # Managed policies (AWSLambdaBasicExecutionRole, ...) are only loaded when asked for.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    # S3 answers browsers by each bucket's CORS configuration, as on AWS (moto's default allows every origin).
+    os.environ.setdefault("MOTO_DISABLE_GLOBAL_CORS", "true")
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 

@@ -28,9 +28,13 @@ def local_lambda_platform() -> dict[str, str]:
     }
 
 
-def real_stack_variables(name_prefix: str = "emu", artifacts_dir: Path | None = None) -> dict[str, Any]:
-    """Variables for the reference root stack on the emulator."""
+def real_stack_variables(
+    name_prefix: str = "emu", artifacts_dir: Path | None = None, upload_api: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Variables for the reference root stack on the emulator; `upload_api` (FrontDoor.stack_variables()) adds
+    the upload API."""
     return {
+        **({"upload_api": upload_api} if upload_api is not None else {}),
         "name_prefix": name_prefix,
         "force_destroy": True,
         # moto would act on enabled mappings itself (and count receives); the runner polls instead.

@@ -26,11 +26,13 @@ DOCUMENTS: list[tuple[str, str]] = [
     ("modules/eventbridge_fanout", "modules/eventbridge_fanout/README.md"),
     ("modules/lambda_with_dlq", "modules/lambda_with_dlq/README.md"),
     ("modules/idempotency_table", "modules/idempotency_table/README.md"),
+    ("modules/upload_api", "modules/upload_api/README.md"),
     ("modules/reprocess_workflow", "modules/reprocess_workflow/README.md"),
     ("examples/complete", "examples/complete/README.md"),
     ("examples/from-release", "examples/from-release/README.md"),
     ("examples/multi-account", "examples/multi-account/README.md"),
     ("examples/single-consumer", "examples/single-consumer/README.md"),
+    ("examples/upload-api", "examples/upload-api/README.md"),
     (".", "docs/terraform.md"),
 ]
 

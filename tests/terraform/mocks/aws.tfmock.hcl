@@ -50,3 +50,21 @@ mock_resource "aws_dynamodb_table" {
     arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/mock"
   }
 }
+mock_resource "aws_lambda_alias" {
+  defaults = {
+    arn        = "arn:aws:lambda:eu-west-1:123456789012:function:mock:live"
+    invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:mock:live/invocations"
+  }
+}
+mock_resource "aws_apigatewayv2_api" {
+  defaults = {
+    id            = "a1b2c3d4e5"
+    execution_arn = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5"
+    api_endpoint  = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"
+  }
+}
+mock_resource "aws_apigatewayv2_stage" {
+  defaults = {
+    invoke_url = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/"
+  }
+}
