@@ -82,6 +82,7 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 resource "aws_sfn_state_machine" "this" {
+  #checkov:skip=CKV_AWS_284:Tracing is tracing_enabled (default true; the root stack passes tracing_mode == "Active"), an expression checkov cannot evaluate through the caller.
   #checkov:skip=CKV_AWS_285:Execution data (states' inputs and outputs: users' object keys) is logged when logging.include_execution_data is set; the level (ERROR by default) is logged always.
   name       = var.name
   role_arn   = aws_iam_role.this.arn
