@@ -113,36 +113,57 @@ def run(
         destroy=not keep,
     )
     with session:
-        assert session.server is not None and session.runner is not None
+        assert session.server is not None
         print(f"emulator {session.server.endpoint}; applied in {session.timings['apply_s']} s", flush=True)
-        bucket = _bucket_name(session.outputs["reference"])
-        t0 = time.monotonic()
-        uploads = upload_folder(session.server.endpoint, session.region, bucket, images, prefix)
-        print(f"uploaded {len(uploads)} objects to s3://{bucket}/{prefix}", flush=True)
-        settled = session.runner.wait_until_settled(timeout_s=180)
-        report = collect(
-            session.server.endpoint, session.region, Consumers.from_runner(session.runner.functions), uploads
-        )
-        report["elapsed_s"] = round(time.monotonic() - t0, 1)
-        report["settled"] = settled
-        report["runner"] = session.runner.summary()
-        thumbnails = fetch_thumbnails(session.server.endpoint, session.region, bucket, report)
-        # The workflow diagram of the report is drawn from the definition the stack deployed, not from the file.
-        definition = deployed_workflow(session.server.endpoint, session.region, session.outputs["reference"])
-        report["workflow_diagram"] = reprocess_diagram.mermaid(definition) if definition else None
+        report, thumbnails = images_through(session, images, prefix)
         report["timings"] = {**session.timings, "total_s": round(time.monotonic() - started, 1)}
-        print(text_table(report))
-        print(f"timings: {report['timings']}")
         links = {"Concurrency & scaling report": finish_capacity_report(capacity_run)} if capacity_run else {}
-        if report_path:
-            report_path.parent.mkdir(parents=True, exist_ok=True)
-            report_path.write_text(json.dumps(report, indent=2, default=str))
-            print(f"report: {report_path}")
-        if html_path:
-            print(f"html report: {write_html(report, thumbnails, html_path, links)}")
+        write_reports(report, thumbnails, report_path, html_path, links)
         if front_door is not None:
             serve_page(session, front_door, serve)
     return report
+
+
+def images_through(session: EmulatorSession, images: Path, prefix: str) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Uploads the folder to the applied stack's bucket under `prefix`, waits until the functions settle, and
+    collects what each consumer made of each upload: the report, and the thumbnails' bytes by key."""
+    assert session.server is not None and session.runner is not None
+    bucket = _bucket_name(session.outputs["reference"])
+    t0 = time.monotonic()
+    uploads = upload_folder(session.server.endpoint, session.region, bucket, images, prefix)
+    print(f"uploaded {len(uploads)} objects to s3://{bucket}/{prefix}", flush=True)
+    settled = session.runner.wait_until_settled(timeout_s=180)
+    report = collect(session.server.endpoint, session.region, Consumers.from_runner(session.runner.functions), uploads)
+    report["elapsed_s"] = round(time.monotonic() - t0, 1)
+    report["settled"] = settled
+    report["runner"] = session.runner.summary()
+    # The workflow diagram of the report is drawn from the definition the stack deployed, not from the file.
+    definition = deployed_workflow(session.server.endpoint, session.region, session.outputs["reference"])
+    report["workflow_diagram"] = reprocess_diagram.mermaid(definition) if definition else None
+    return report, fetch_thumbnails(session.server.endpoint, session.region, bucket, report)
+
+
+def unfinished(report: dict[str, Any]) -> list[str]:
+    """Keys some consumer has neither processed nor rejected (to its DLQ, with a reason)."""
+    return [o["key"] for o in report["objects"] if any(c["status"] == "missing" for c in o["consumers"].values())]
+
+
+def write_reports(
+    report: dict[str, Any],
+    thumbnails: dict[str, bytes],
+    report_path: Path | None,
+    html_path: Path | None,
+    links: dict[str, Path],
+) -> None:
+    """The table on stdout; the JSON report and the HTML one (thumbnails embedded, `links` to other reports)."""
+    print(text_table(report))
+    print(f"timings: {report.get('timings')}")
+    if report_path:
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        report_path.write_text(json.dumps(report, indent=2, default=str))
+        print(f"report: {report_path}")
+    if html_path:
+        print(f"html report: {write_html(report, thumbnails, html_path, links)}")
 
 
 def start_capacity_report() -> subprocess.Popen[str]:
@@ -226,7 +247,7 @@ def main(argv: list[str] | None = None) -> None:
         if not args.images.is_dir():
             raise SystemExit(f"--images {args.images} is not a folder")
         report = run(args.images, args.prefix, args.report, args.html, keep=False)
-    missing = [o["key"] for o in report["objects"] if any(c["status"] == "missing" for c in o["consumers"].values())]
+    missing = unfinished(report)
     if missing or not report["settled"]:
         raise SystemExit(f"not settled: {missing}")
 
