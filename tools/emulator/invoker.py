@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.emulator.endpoints import Endpoints, as_endpoints
+
 WORKER = Path(__file__).with_name("worker.py")
 INIT_TIMEOUT_S = 10.0  # Lambda's limit for the init phase (imports, module-level clients)
 
@@ -54,7 +56,8 @@ class InvokeResult:
     cold_start: bool = False
 
 
-def worker_environment(spec: FunctionSpec, endpoint: str, region: str) -> dict[str, str]:
+def worker_environment(spec: FunctionSpec, endpoint: str | Endpoints, region: str) -> dict[str, str]:
+    endpoints = as_endpoints(endpoint)
     env = dict(spec.environment)
     env.update(
         {
@@ -78,9 +81,10 @@ def worker_environment(spec: FunctionSpec, endpoint: str, region: str) -> dict[s
             "EMULATOR_FUNCTION_ARN": spec.arn,
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
-            # Every AWS call of the handler goes to the emulator, with fake credentials.
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ACCESS_KEY_ID": "test",
+            # Every AWS call of the handler goes to the emulator (each service where it is served), with fake
+            # credentials.
+            **endpoints.environ(),
+            "AWS_ACCESS_KEY_ID": endpoints.access_key,
             "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_SESSION_TOKEN": "test",
             "AWS_CONFIG_FILE": os.devnull,
@@ -93,7 +97,7 @@ def worker_environment(spec: FunctionSpec, endpoint: str, region: str) -> dict[s
 
 
 class ExecutionEnvironment:
-    def __init__(self, spec: FunctionSpec, endpoint: str, region: str, log_path: Path) -> None:
+    def __init__(self, spec: FunctionSpec, endpoint: str | Endpoints, region: str, log_path: Path) -> None:
         self.spec = spec
         self.endpoint = endpoint
         self.region = region

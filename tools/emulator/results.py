@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from consumer_core.naming import derived_prefix
 from tools.emulator.discovery import DeployedFunction, aws_client
+from tools.emulator.endpoints import Endpoints, as_endpoints
 
 # A message SQS redrove after maxReceiveCount carries no `reason` attribute of the handler's (the runtime sends
 # records that fail on their last delivery itself, with one; this is only seen if a handler crashed every time).
@@ -51,7 +52,7 @@ class Consumers:
         return function.spec.environment.get(name) if function else None
 
 
-def read_dlqs(endpoint: str, region: str, consumers: Consumers) -> list[DlqEntry]:
+def read_dlqs(endpoint: str | Endpoints, region: str, consumers: Consumers) -> list[DlqEntry]:
     """Every message in every consumer's DLQ (read with a long visibility timeout, not deleted)."""
     sqs = aws_client("sqs", endpoint, region)
     entries = []
@@ -128,16 +129,16 @@ def index_of(dynamodb: Any, consumers: Consumers, upload: Upload) -> dict[str, A
     return get_image(dynamodb.Table(table_name), upload.bucket, upload.key)
 
 
-def collect(endpoint: str, region: str, consumers: Consumers, uploads: list[Upload]) -> dict[str, Any]:
+def collect(endpoint: str | Endpoints, region: str, consumers: Consumers, uploads: list[Upload]) -> dict[str, Any]:
     """The report's `objects` and `dlq` parts."""
     import boto3
 
     s3 = aws_client("s3", endpoint, region)
     dynamodb = boto3.resource(
         "dynamodb",
-        endpoint_url=endpoint,
+        endpoint_url=as_endpoints(endpoint).url("dynamodb"),
         region_name=region,
-        aws_access_key_id="test",
+        aws_access_key_id=as_endpoints(endpoint).access_key,
         aws_secret_access_key="test",  # noqa: S106 - the emulator's fake credentials
     )
     dlq = read_dlqs(endpoint, region, consumers)
