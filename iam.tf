@@ -33,6 +33,14 @@ locals {
   image_consumer_statements = {
     for name, prefix in local.output_prefixes : name => [
       { sid = "ReadUploads", actions = ["s3:GetObject", "s3:GetObjectVersion"], resources = [local.upload_objects] },
+      {
+        # A read of a missing key answers 403 without the whole bucket's s3:ListBucket: listing the upload's own
+        # versions tells a deleted upload (object_not_found) from a forbidden one.
+        sid        = "ListUploadVersions"
+        actions    = ["s3:ListBucketVersions"]
+        resources  = [local.bucket_arn]
+        conditions = [{ test = "StringLike", variable = "s3:prefix", values = ["${var.upload_prefix}*"] }]
+      },
       { sid = "WriteOutputs", actions = ["s3:PutObject"], resources = ["${local.bucket_arn}/${prefix}*"] },
       {
         sid       = "PublishResults"

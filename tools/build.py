@@ -2,7 +2,7 @@
 for WebPs), optional self-contained zips.
 
     python -m tools.build [--runtime python3.13] [--arch arm64|x86_64] [--self-contained] [--no-png-decoder]
-                          [--no-webp-decoder] [--out dist]
+                          [--no-webp-decoder] [--no-heif-decoder] [--out dist]
 
 Determinism: entries sorted, fixed timestamps (1980-01-01), fixed permissions, no caches or bytecode, so the
 same sources give byte-identical zips (Terraform's source_code_hash only changes when code does).
@@ -36,7 +36,9 @@ RUNTIMES = ("python3.11", "python3.12", "python3.13")
 PNG_DECODER_PACKAGES = ("pyspng-seunglab", "numpy")  # optional: without them the resizer decodes with Pillow
 # libvips for libwebp's scaled decoding of still WebPs; optional: without them Pillow decodes WebPs in full.
 WEBP_DECODER_PACKAGES = ("pyvips", "pyvips-binary", "cffi")
-LAYER_PACKAGES = ("pillow", *PNG_DECODER_PACKAGES, *WEBP_DECODER_PACKAGES)
+# libheif and libde265 for HEIC uploads; optional: without them HEIC is unsupported_format (AVIF is Pillow's own).
+HEIF_DECODER_PACKAGES = ("pillow-heif",)
+LAYER_PACKAGES = ("pillow", *PNG_DECODER_PACKAGES, *WEBP_DECODER_PACKAGES, *HEIF_DECODER_PACKAGES)
 # Pure-Python packages PyPI has as a source distribution only (pyvips 3): built into a py3-none-any wheel here,
 # which is the same for every platform (checked: a build that gives anything else is refused).
 SOURCE_ONLY_PACKAGES = ("pyvips",)
@@ -174,9 +176,19 @@ def layer_requirements() -> list[str]:
 
 
 def build_layer(
-    out: Path, runtime: str, arch: str, *, png_decoder: bool = True, webp_decoder: bool = True
+    out: Path,
+    runtime: str,
+    arch: str,
+    *,
+    png_decoder: bool = True,
+    webp_decoder: bool = True,
+    heif_decoder: bool = True,
 ) -> dict[str, object]:
-    left_out = (() if png_decoder else PNG_DECODER_PACKAGES) + (() if webp_decoder else WEBP_DECODER_PACKAGES)
+    left_out = (
+        (() if png_decoder else PNG_DECODER_PACKAGES)
+        + (() if webp_decoder else WEBP_DECODER_PACKAGES)
+        + (() if heif_decoder else HEIF_DECODER_PACKAGES)
+    )
     requirements = [r for r in layer_requirements() if _project(r) not in left_out]
     wanted = {_project(r) for r in requirements}
     source_only = [r for r in requirements if _project(r) in SOURCE_ONLY_PACKAGES]
@@ -219,6 +231,7 @@ def build(
     self_contained: bool,
     png_decoder: bool = True,
     webp_decoder: bool = True,
+    heif_decoder: bool = True,
 ) -> dict[str, object]:
     if runtime not in RUNTIMES:
         raise SystemExit(f"unsupported runtime {runtime!r}; choose one of {RUNTIMES}")
@@ -229,7 +242,9 @@ def build(
         digest = write_zip(out / "functions" / f"{function}.zip", function_entries(function))
         report["functions"][function] = digest  # type: ignore[index]
     if layer:
-        report["pillow_layer"] = build_layer(out, runtime, arch, png_decoder=png_decoder, webp_decoder=webp_decoder)
+        report["pillow_layer"] = build_layer(
+            out, runtime, arch, png_decoder=png_decoder, webp_decoder=webp_decoder, heif_decoder=heif_decoder
+        )
     if self_contained:
         report["self_contained"] = build_self_contained(out, runtime, arch)
     return report
@@ -253,6 +268,11 @@ def main(argv: list[str] | None = None) -> int:
         help="leave libvips (pyvips, pyvips-binary, cffi: ~8 MB zipped) out of the layer; WebPs are then decoded by "
         "Pillow in full",
     )
+    parser.add_argument(
+        "--no-heif-decoder",
+        action="store_true",
+        help="leave libheif (pillow-heif) out of the layer; HEIC uploads are then unsupported_format",
+    )
     args = parser.parse_args(argv)
     report = build(
         args.out,
@@ -262,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         self_contained=args.self_contained,
         png_decoder=not args.no_png_decoder,
         webp_decoder=not args.no_webp_decoder,
+        heif_decoder=not args.no_heif_decoder,
     )
     print(json.dumps(report, indent=2, sort_keys=True))
     return 0

@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from consumer_core.clients import client
-from consumer_core.errors import PermanentError
+from consumer_core.errors import PermanentError, client_error_code
 
 # The IAM actions each function here needs (a consumer's permissions.py names the ones it uses; an integration
 # test compares them with the deployed roles).
 IAM_ACTIONS: dict[str, frozenset[str]] = {
-    "get_object_bytes": frozenset({"s3:GetObject", "s3:GetObjectVersion"}),
+    # ListBucketVersions (under the upload's own key): to tell a missing upload from a forbidden one (below).
+    "get_object_bytes": frozenset({"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucketVersions"}),
     "put_object": frozenset({"s3:PutObject"}),
     "put_objects": frozenset({"s3:PutObject"}),
     "delete_every_version": frozenset({"s3:ListBucketVersions", "s3:DeleteObjectVersion"}),
@@ -23,14 +24,22 @@ def get_object_bytes(bucket: str, key: str, version_id: str | None, max_bytes: i
     """Download one object version, refusing to read more than `max_bytes` (the event's size can be absent).
 
     Unversioned objects are pinned by ETag (If-Match), so an overwrite between the event and the read is
-    reported as `object_not_found` instead of silently processing other bytes under the old identity.
+    reported as `object_not_found` instead of silently processing other bytes under the old identity. S3 answers
+    a read of a missing key with 403, not 404, unless the caller may list the whole bucket; then the key's
+    versions are listed (a permission scoped to the upload prefix), and a version that is not there is
+    `object_not_found` rather than an access error retried until its retries run out.
     """
     params: dict[str, str] = {"Bucket": bucket, "Key": key}
     if version_id:
         params["VersionId"] = version_id
     elif etag:
         params["IfMatch"] = f'"{etag}"'
-    response = client("s3").get_object(**params)
+    try:
+        response = client("s3").get_object(**params)
+    except Exception as exc:
+        if client_error_code(exc) == "AccessDenied" and not _version_listed(bucket, key, version_id, etag):
+            raise PermanentError("object_not_found", "object is gone: no such version is listed") from exc
+        raise
     length = response.get("ContentLength")
     body = response["Body"]
     try:
@@ -91,6 +100,18 @@ def delete_every_version(bucket: str, keys: Iterable[str]) -> set[str]:
                 f"could not delete {len(errors)} object versions, first: {first.get('Key')}: {first.get('Code')}"
             )
     return wanted
+
+
+def _version_listed(bucket: str, key: str, version_id: str | None, etag: str | None) -> bool:
+    """Whether S3 lists `key` at that version (or, unversioned, with that ETag and no delete marker on top)."""
+    if not version_id:
+        current = current_version(bucket, key)
+        return current is not None and (not etag or str(current.get("ETag", "")).strip('"') == etag)
+    paginator = client("s3").get_paginator("list_object_versions")
+    for page in paginator.paginate(Bucket=bucket, Prefix=key):
+        if any(v["Key"] == key and v.get("VersionId") == version_id for v in page.get("Versions", [])):
+            return True
+    return False
 
 
 def current_version(bucket: str, key: str) -> dict[str, Any] | None:

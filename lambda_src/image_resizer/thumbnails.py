@@ -16,12 +16,12 @@
 from __future__ import annotations
 
 import io
-import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from consumer_core.errors import PermanentError
 from consumer_core.imaging import (
+    DECODE_ERRORS,
     OpenedImage,
     cpu_budget,
     load_pillow,
@@ -38,15 +38,13 @@ from image_resizer.spec import ThumbnailSpec
 if TYPE_CHECKING:
     from PIL import Image
 
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError)
-
 
 @dataclass(frozen=True)
 class Thumbnail:
     size: int  # the requested long edge
     width: int
     height: int
-    format: str  # "webp" | "jpeg"
+    format: str  # "webp" | "jpeg" | "avif"
     content_type: str
     body: bytes = field(repr=False)
 
@@ -108,7 +106,7 @@ def decode(opened: OpenedImage, spec: ThumbnailSpec) -> tuple[Image.Image, int]:
         return decoded, orientation.read(decoded)
     except PermanentError:
         raise
-    except _DECODE_ERRORS as exc:
+    except DECODE_ERRORS as exc:
         raise PermanentError("corrupt_image", f"cannot decode: {exc}") from exc
 
 
@@ -129,6 +127,9 @@ def _encode(im: Image.Image, spec: ThumbnailSpec) -> bytes:
     out = io.BytesIO()
     if spec.format == "webp":
         im.save(out, "WEBP", quality=spec.quality, method=spec.webp_method)
+    elif spec.format == "avif":
+        # One encoder thread, as for every decode: the CPU budget counts the process's CPU.
+        im.save(out, "AVIF", quality=spec.quality, speed=spec.avif_speed, max_threads=1)
     else:
         if im.mode not in ("RGB", "L"):
             im = im.convert("RGB")

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import struct
 import warnings
 from typing import TYPE_CHECKING, Any
 
 from consumer_core.errors import PermanentError
 from consumer_core.imaging import (
+    DECODE_ERRORS,
     DEFAULT_LIMITS,
     ImageLimits,
     OpenedImage,
@@ -48,7 +48,6 @@ ANIMATED_FORMATS = frozenset({"GIF", "PNG", "WEBP"})
 WORK_SIZE = 64
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "La", "RGBa"})
 _BIT_DEPTH_BY_MODE = {"1": 1, "I": 32, "F": 32}
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError, TypeError)
 
 
 def extract_metadata(
@@ -67,7 +66,7 @@ def extract_metadata(
                 exif = _exif(decoded)
         except PermanentError:
             raise
-        except _DECODE_ERRORS as error:  # Pillow reports truncated/broken data in many ways
+        except DECODE_ERRORS as error:  # Pillow reports truncated/broken data in many ways
             raise PermanentError("corrupt_image", f"cannot decode: {type(error).__name__}: {error}") from error
         xmp_has_gps = _xmp_has_gps(dict(image.info))
 

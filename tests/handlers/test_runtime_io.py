@@ -335,3 +335,42 @@ def test_pool_tasks_run_inside_the_callers_trace(monkeypatch) -> None:
         recorder.end_segment()
         global_sdk_config.set_sdk_enabled(was_enabled)
     assert entities == [segment]
+
+
+# -- a deleted upload -----------------------------------------------------------------------------------------
+
+
+def access_denied_for_gets(aws) -> None:
+    """S3 as it answers a role without the bucket's s3:ListBucket: 403 AccessDenied for a missing key (moto says
+    404, as it would to a role that may list)."""
+    from botocore.exceptions import ClientError
+
+    from consumer_core.clients import client
+
+    def denied(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetObject")
+
+    client("s3").meta.events.register("before-call.s3.GetObject", denied)
+
+
+def test_an_upload_deleted_before_it_was_read_is_object_not_found_not_a_retry(aws, lambda_context) -> None:
+    event = put(aws, "uploads/u1/gone.jpg", images.jpeg(64, 48))
+    version = event["detail"]["object"]["version-id"]
+    boto3.client("s3").delete_object(Bucket=aws.bucket, Key="uploads/u1/gone.jpg", VersionId=version)
+    access_denied_for_gets(aws)
+
+    response = reading_handler([])(s3_events.sqs_batch(event), lambda_context)
+
+    assert response == {"batchItemFailures": []}, "permanent: not retried"
+    assert [m["attributes"]["reason"] for m in aws.dlq_messages()] == ["object_not_found"]
+
+
+def test_a_read_refused_for_an_upload_that_is_there_is_retried(aws, lambda_context) -> None:
+    event = put(aws, "uploads/u1/here.jpg", images.jpeg(64, 48))
+    access_denied_for_gets(aws)
+
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    with pytest.raises(BatchProcessingError, match="All records failed"):  # the batch goes back to SQS, retried
+        reading_handler([])(s3_events.sqs_batch(event), lambda_context)
+    assert aws.dlq_messages() == []

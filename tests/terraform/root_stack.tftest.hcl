@@ -133,6 +133,14 @@ run "environment_and_iam_follow_the_contracts" {
     error_message = "The image consumers read uploads only."
   }
   assert {
+    condition = alltrue([
+      for name in ["image_resizer", "metadata_extractor"] : one([
+        for s in jsondecode(module.consumer[name].role_policy_json).Statement : s if contains(s.Action, "s3:ListBucketVersions")
+      ]).Condition == { StringLike = { "s3:prefix" = ["uploads/*"] } }
+    ])
+    error_message = "The image consumers list versions under the upload prefix only (to tell a deleted upload from a forbidden one)."
+  }
+  assert {
     condition = toset(flatten([
       for s in jsondecode(module.consumer["search_indexer"].role_policy_json).Statement : s.Resource if contains(s.Action, "s3:DeleteObjectVersion")
     ])) == toset(["arn:aws:s3:::images-bucket/thumbnails/*", "arn:aws:s3:::images-bucket/metadata/*"])

@@ -52,12 +52,12 @@ def test_image_layer_matches_the_chosen_architecture(tmp_path: Path, arch: str) 
     layer = tmp_path / "layers" / "pillow.zip"
     assert manifest["architecture"] == arch
     assert json.loads((tmp_path / "layers" / "pillow.json").read_text())["sha256"] == digest(layer)
-    # Pillow, libspng's binding and numpy, libvips' binding, libvips and cffi, at the versions runtime.txt pins,
-    # for this platform (pyvips alone is pure Python).
+    # Pillow, libspng's binding and numpy, libvips' binding, libvips and cffi, pillow-heif with libheif, at the
+    # versions runtime.txt pins, for this platform (pyvips alone is pure Python).
     pins = {r.split("==")[0].lower(): r.split("==")[1] for r in build.layer_requirements()}
-    assert pins.keys() == {"pillow", "pyspng-seunglab", "numpy", "pyvips", "pyvips-binary", "cffi"}
+    assert pins.keys() == {"pillow", "pyspng-seunglab", "numpy", "pyvips", "pyvips-binary", "cffi", "pillow-heif"}
     wheels = sorted(manifest["wheels"])
-    names = ["cffi", "numpy", "pillow", "pyspng_seunglab", "pyvips", "pyvips_binary"]
+    names = ["cffi", "numpy", "pillow", "pillow_heif", "pyspng_seunglab", "pyvips", "pyvips_binary"]
     assert [w.split("-")[0] for w in wheels] == names
     for wheel in wheels:
         name, version, python = wheel.split("-")[:3]
@@ -78,6 +78,9 @@ def test_image_layer_matches_the_chosen_architecture(tmp_path: Path, arch: str) 
             "python/_libvips.",
             "python/pyvips_binary.libs/libvips-",
             "python/_cffi_backend.",
+            "python/_pillow_heif.",
+            "python/pillow_heif.libs/libheif-",
+            "python/pillow_heif.libs/libde265-",
         ):
             assert any(n.startswith(package) for n in extensions), f"no native code under {package}"
         headers = {n: archive.read(n)[:20] for n in extensions}
@@ -97,13 +100,28 @@ def test_unknown_platforms_are_refused(tmp_path: Path) -> None:
 
 
 def test_layer_without_the_decoders_holds_pillow_only(tmp_path: Path) -> None:
-    manifest = build.build_layer(tmp_path, "python3.13", "arm64", png_decoder=False, webp_decoder=False)
+    manifest = build.build_layer(
+        tmp_path, "python3.13", "arm64", png_decoder=False, webp_decoder=False, heif_decoder=False
+    )
 
     assert [w.split("-")[0] for w in manifest["wheels"]] == ["pillow"]
     with zipfile.ZipFile(tmp_path / "layers" / "pillow.zip") as archive:
         tops = {name.split("/")[1] for name in archive.namelist()}
-    assert "PIL" in tops and not {"numpy", "pyspng", "numpy.libs", "pyvips", "pyvips_binary.libs", "cffi"} & tops
-    only_png = build.build_layer(tmp_path / "png", "python3.13", "arm64", webp_decoder=False)
+    assert (
+        "PIL" in tops
+        and not {
+            "numpy",
+            "pyspng",
+            "numpy.libs",
+            "pyvips",
+            "pyvips_binary.libs",
+            "cffi",
+            "pillow_heif",
+            "pillow_heif.libs",
+        }
+        & tops
+    )
+    only_png = build.build_layer(tmp_path / "png", "python3.13", "arm64", webp_decoder=False, heif_decoder=False)
     assert [w.split("-")[0] for w in sorted(only_png["wheels"])] == ["numpy", "pillow", "pyspng_seunglab"]
 
 
@@ -118,3 +136,5 @@ def test_make_build_passes_the_decoder_switches() -> None:
     assert "--no-png-decoder" not in dry_run("PNG_DECODER=1")
     assert "--no-webp-decoder" in dry_run("WEBP_DECODER=0")
     assert "--no-webp-decoder" not in dry_run()
+    assert "--no-heif-decoder" in dry_run("HEIF_DECODER=0")
+    assert "--no-heif-decoder" not in dry_run()

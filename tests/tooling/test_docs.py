@@ -60,6 +60,7 @@ def test_the_threat_model_lists_exactly_the_reasons_the_code_uses() -> None:
 
 def test_the_threat_model_states_the_limits_the_code_applies() -> None:
     from consumer_core.imaging.limits import DEFAULT_LIMITS, HARD_STOP_FACTOR
+    from consumer_core.imaging.structure import isobmff
 
     text = (ROOT / "docs" / "threat-model.md").read_text()
     assert f"| CPU | {DEFAULT_LIMITS.cpu_budget_s:g} s of one core |" in text
@@ -77,5 +78,9 @@ def test_the_threat_model_states_the_limits_the_code_applies() -> None:
         ("TIFF tags per directory", DEFAULT_LIMITS.max_ifd_entries),
         ("TIFF strips or tiles", DEFAULT_LIMITS.max_tiles),
         ("Photoshop resource blocks (APP13)", DEFAULT_LIMITS.max_blocks),
+        ("HEIF/AVIF items, property associations, references, grid tiles", DEFAULT_LIMITS.max_blocks),
+        ("HEIF/AVIF extents of one item", isobmff.MAX_EXTENTS),
     ):
         assert f"| {what} | {value:,} |" in text, what
+    assert f"| HEIF/AVIF boxes | {DEFAULT_LIMITS.max_chunks:,}, nested at most {isobmff.MAX_DEPTH} deep |" in text
+    assert f"| AVIF sequence pictures | {DEFAULT_LIMITS.max_frames:,} (as animation frames) |" in text

@@ -60,6 +60,14 @@ EXPECTED = {
     "jpeg_in.tif": "unsupported_format",
     "rle8_50mp.bmp": "too_many_pixels",
     "rle8_dense.bmp": "too_complex",
+    "grid_flood.heic": "too_complex",
+    "item_flood.heic": "too_complex",
+    "box_flood.avif": "too_complex",
+    "deep_nesting.heic": "too_complex",
+    "size_4gp.avif": "too_many_pixels",
+    "frame_flood.avif": "too_complex",
+    "exif_4mb.heic": None,  # the Exif item is dropped
+    "icc_6mb.avif": None,  # the profile is dropped
     **dict.fromkeys(hostile.LEGITIMATE),
 }
 
@@ -98,6 +106,8 @@ def test_every_hostile_file_is_refused_or_processed_within_the_budgets(corpus: P
     dropped = {name: metadata[name]["metadata"]["metadata_dropped"] for name in ("icc_15mb.jpg", "text_bomb.png")}
     assert dropped == {"icc_15mb.jpg": ["icc_profile"], "text_bomb.png": ["text"]}
     assert metadata["huge_exif.png"]["metadata"]["metadata_dropped"] == ["exif"]
+    assert metadata["exif_4mb.heic"]["metadata"]["metadata_dropped"] == ["exif"]
+    assert metadata["icc_6mb.avif"]["metadata"]["metadata_dropped"] == ["icc_profile"]
 
 
 # -------------------------------------------------------------------------------------------- one class each

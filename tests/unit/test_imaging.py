@@ -67,8 +67,8 @@ def pillow_allocations() -> int:
         (b"\x00" * 4096, NOT_AN_IMAGE),
         (b'{"json": true}', NOT_AN_IMAGE),
         (images.encode(images.photo(32, 32), "PPM"), NOT_AN_IMAGE),  # exotic parsers never see our bytes
-        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\0" * 64, UNSUPPORTED_FORMAT),
-        (images.encode(images.photo(32, 32), "AVIF"), UNSUPPORTED_FORMAT),
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\0" * 64, CORRUPT_IMAGE),  # no image in it
+        (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\0" * 64, UNSUPPORTED_FORMAT),  # an MP4 video
         (images.encode(images.photo(32, 32), "ICO"), UNSUPPORTED_FORMAT),
         (images.encode(images.photo(32, 32), "JPEG2000"), UNSUPPORTED_FORMAT),
         (b"8BPS\x00\x01" + b"\0" * 64, UNSUPPORTED_FORMAT),
@@ -88,8 +88,8 @@ def pillow_allocations() -> int:
         "zeros",
         "json",
         "ppm",
-        "heic",
-        "avif",
+        "heic-garbage",
+        "mp4",
         "ico",
         "jp2",
         "psd",
@@ -228,7 +228,7 @@ def test_pillow_loads_on_first_use_with_only_the_accepted_readers() -> None:
     imported_at_start, imported_for_non_images, plugins = (json.loads(line) for line in proc.stdout.splitlines())
     assert imported_at_start is False
     assert imported_for_non_images is False
-    accepted = {f"PIL.{name}ImagePlugin" for name in ("Bmp", "Gif", "Jpeg", "Mpo", "Png", "Tiff", "WebP")}
+    accepted = {f"PIL.{name}ImagePlugin" for name in ("Avif", "Bmp", "Gif", "Jpeg", "Mpo", "Png", "Tiff", "WebP")}
     # Image.open itself imports Pillow's few "common" readers (PPM among them); `formats=` keeps them untried.
     # What must never happen is Pillow's fallback to loading every plugin (PSD, ICO, EPS, ... parsers).
     assert accepted <= set(plugins) <= accepted | {"PIL.PpmImagePlugin"}, plugins

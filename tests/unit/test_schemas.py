@@ -236,3 +236,23 @@ def test_domain_event_builders_used_by_the_index_tests_validate():
     spec.validate_event(index_events.thumbnails_generated(obj, {256: "thumbnails/x/v/256.webp"}))
     spec.validate_event(index_events.metadata_extracted(obj, "metadata/x/v/metadata.json", "a" * 64))
     spec.validate_event(index_events.image_rejected(obj, "image_resizer", "corrupt_image"))
+
+
+def test_the_thumbnail_format_enum_is_the_resizers_output_formats() -> None:
+    from image_resizer.spec import OUTPUT_FORMATS
+
+    schema = json.loads((spec.SCHEMAS_DIR / "image-pipeline" / "thumbnails-generated.v1.json").read_text())
+    found = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "format" in node.get("properties", {}) and "enum" in node["properties"]["format"]:
+                found.append(node["properties"]["format"]["enum"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    assert [sorted(enum) for enum in found] == [sorted(OUTPUT_FORMATS)]

@@ -1,7 +1,8 @@
 """The bench corpus: generated once into build/bench/corpus and reused (generation takes seconds).
 
 One file per class of what users upload (issue #15): large and small JPEGs, 2-8 MP PNGs with and without alpha,
-a still lossy WebP, an animated GIF (its first frame is the thumbnail)."""
+a still lossy WebP, an animated GIF (its first frame is the thumbnail), a phone's HEIC (12 MP in 512 px tiles, as
+iPhones write them) and a browser's AVIF."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ CORPUS = {
     "rgba_8mp.png": (lambda: images.rgba_png(3264, 2448, seed=8), "8 MP RGBA PNG (3264x2448)"),
     "webp_3mp.webp": (lambda: images.webp(2048, 1536, seed=6, quality=80), "3 MP lossy WebP (2048x1536, q80)"),
     "gif.gif": (lambda: images.photo_gif(800, 600, seed=7), "animated GIF (800x600, 3 frames)"),
+    "heic_12mp.heic": (
+        lambda: images.heic(4032, 3024, seed=9, quality=75, tile=512),
+        "12 MP HEIC (4032x3024 in 512 px tiles, q75)",
+    ),
+    "avif_3mp.avif": (lambda: images.avif(2048, 1536, seed=10, quality=70), "3 MP AVIF (2048x1536, q70)"),
 }
 # The classes the "3x the naive way" target was set for (the issue's large JPEGs and PNG). On small pictures and
 # GIFs the naive way costs little more than decoding (no DCT scaling to win, a palette to expand either way): there

@@ -3,11 +3,12 @@
     PYTHONPATH=lambda_src:. python tools/testimages/fuzz.py --seconds 25 --seed 20261130 --crash-dir build/fuzz
 
 Small seed files of every accepted format (and their variants: progressive, palette, 16-bit, interlaced,
-animated, multi-page, RLE) are mutated (bit flips, interesting values in fields, duplicated, deleted and
-truncated spans) with a fixed seed, as many as fit in the time given, and each goes through both readers. Every
-file must be processed or refused with a PermanentError of the one vocabulary, both readers must agree, and
-each call must end within the CPU hard stop. The file being processed is written to the crash directory first,
-so a crash of the interpreter leaves it behind. Prints one JSON summary line; exits 1 on the first violation.
+animated, multi-page, RLE, grid, alpha plane, image sequence) are mutated (bit flips, interesting values in
+fields, duplicated, deleted and truncated spans) with a fixed seed, as many as fit in the time given, and each
+goes through both readers. Every file must be processed or refused with a PermanentError of the one vocabulary,
+both readers must agree, and each call must end within the CPU hard stop. The file being processed is written to
+the crash directory first, so a crash of the interpreter leaves it behind. Prints one JSON summary line; exits 1
+on the first violation.
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ def seeds() -> list[bytes]:
         enc(photo, "TIFF", save_all=True, append_images=[images.photo(64, 48, seed=5)]),
         enc(photo, "BMP"),
         enc(photo.quantize(16), "BMP"),
+        images.heic(64, 48, quality=50, exif=images.exif_bytes(orientation=6)),
+        images.heic(64, 48, quality=50, alpha=True),
+        images.heic(64, 64, quality=50, tile=32),
+        images.avif(64, 48, quality=50, exif=images.exif_bytes(orientation=3)),
+        images.avif(64, 48, quality=50, alpha=True),
+        images.avif(32, 24, quality=50, frames=2),
     ]
 
 

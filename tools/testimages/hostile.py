@@ -425,6 +425,114 @@ def bmp_rle8_dense(width: int, height: int) -> bytes:
     return header + info + palette + pixels
 
 
+# ------------------------------------------------------------------------------------------------- HEIF, AVIF
+
+
+def _box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def _full_box(kind: bytes, payload: bytes, *, version: int = 0, flags: int = 0) -> bytes:
+    return _box(kind, bytes([version]) + flags.to_bytes(3, "big") + payload)
+
+
+def _heif(
+    brand: bytes,
+    items: list[tuple[int, bytes]],
+    *,
+    properties: list[bytes] = (),  # type: ignore[assignment]
+    associations: dict[int, list[int]] | None = None,
+    idat: bytes = b"",
+    idat_items: tuple[int, ...] = (),
+    references: bytes = b"",
+    extra_meta: bytes = b"",
+    trailer: bytes = b"",
+) -> bytes:
+    """A HEIF/AVIF file put together box by box: `items` (id, type) with item 1 primary, properties in `ipco`
+    order, `associations` item -> 1-based property indexes, and the items in `idat_items` stored in `idat`."""
+    ftyp = _box(b"ftyp", brand + b"\x00\x00\x00\x00" + b"mif1" + brand)
+    hdlr = _full_box(b"hdlr", b"\x00" * 4 + b"pict" + b"\x00" * 13)
+    pitm = _full_box(b"pitm", struct.pack(">H", 1))
+    infe = b"".join(_full_box(b"infe", struct.pack(">HH", item, 0) + kind + b"\x00", version=2) for item, kind in items)
+    iinf = _full_box(b"iinf", struct.pack(">H", len(items)) + infe)
+    locations = b"".join(struct.pack(">HHHH", item, 1, 0, 1) + struct.pack(">II", 0, len(idat)) for item in idat_items)
+    iloc = _full_box(b"iloc", bytes([0x44, 0x00]) + struct.pack(">H", len(idat_items)) + locations, version=1)
+    ipco = _box(b"ipco", b"".join(properties))
+    entries = b"".join(
+        struct.pack(">HB", item, len(indexes)) + bytes(indexes) for item, indexes in (associations or {}).items()
+    )
+    ipma = _full_box(b"ipma", struct.pack(">I", len(associations or {})) + entries)
+    meta = _full_box(
+        b"meta",
+        hdlr + pitm + iloc + iinf + references + _box(b"iprp", ipco + ipma) + _box(b"idat", idat) + extra_meta,
+    )
+    return ftyp + meta + trailer
+
+
+def _ispe(width: int, height: int) -> bytes:
+    return _full_box(b"ispe", struct.pack(">II", width, height))
+
+
+def heif_grid_flood(rows: int = 256, columns: int = 256) -> bytes:
+    """A HEIC whose primary image is a grid of rows x columns tiles (the format allows 256 x 256)."""
+    descriptor = bytes([0, 0, rows - 1, columns - 1]) + struct.pack(">HH", 512, 512)
+    return _heif(
+        b"heic",
+        [(1, b"grid")],
+        properties=[_ispe(512, 512)],
+        associations={1: [1]},
+        idat=descriptor,
+        idat_items=(1,),
+    )
+
+
+def heif_item_flood(count: int) -> bytes:
+    """A HEIC declaring `count` coded items (phones write a few dozen: tiles, a thumbnail, Exif)."""
+    return _heif(
+        b"heic",
+        [(item, b"hvc1") for item in range(1, count + 1)],
+        properties=[_ispe(64, 64)],
+        associations={1: [1]},
+    )
+
+
+def isobmff_box_flood(count: int) -> bytes:
+    """An AVIF followed by `count` empty `free` boxes: every box is walked."""
+    return avif_huge_size(64, 64) + _box(b"free", b"") * count
+
+
+def isobmff_deep_nesting(depth: int) -> bytes:
+    """A HEIC whose item properties sit inside `depth` nested property containers."""
+    nested = _ispe(64, 64)
+    for _ in range(depth):
+        nested = _box(b"iprp", nested)
+    return _heif(b"heic", [(1, b"hvc1")], extra_meta=nested)
+
+
+def avif_huge_size(width: int, height: int) -> bytes:
+    """An AVIF of a few hundred bytes whose primary image claims to be width x height."""
+    return _heif(b"avif", [(1, b"av01")], properties=[_ispe(width, height)], associations={1: [1]})
+
+
+def avif_frame_flood(frames: int) -> bytes:
+    """A real three-picture AVIF sequence whose sample table claims `frames` pictures."""
+    data = bytearray(images.avif(64, 48, frames=3, quality=40))
+    stsz = data.index(b"stsz")
+    data[stsz + 12 : stsz + 16] = struct.pack(">I", frames)  # after version/flags and sample_size
+    return bytes(data)
+
+
+def heic_with_exif(megabytes: float) -> bytes:
+    """A small HEIC carrying an Exif item of that many megabytes (HEIF has no 64 KB cap as JPEG does)."""
+    exif = images.exif_bytes(orientation=1)
+    return images.heic(320, 240, exif=exif + b"\x00" * int(megabytes * 2**20))
+
+
+def avif_with_icc(megabytes: float) -> bytes:
+    """A small AVIF carrying an ICC profile of that many megabytes."""
+    return images.avif(320, 240, icc_profile=big_icc_profile(megabytes))
+
+
 # ---------------------------------------------------------------------------------------------------- corpus
 
 # name -> (generator, what it attacks). Sizes are those of the issue where it names one.
@@ -458,6 +566,14 @@ CORPUS: dict[str, tuple[Callable[[], bytes], str]] = {
     "jpeg_in.tif": (tiff_jpeg_compressed, "JPEG-compressed TIFF"),
     "rle8_50mp.bmp": (lambda: bmp_rle8(7071, 7071), "50 MP RLE8 in a few hundred KB"),
     "rle8_dense.bmp": (lambda: bmp_rle8_dense(4000, 3000), "RLE8 of one-pixel runs (Python per pixel)"),
+    "grid_flood.heic": (heif_grid_flood, "a grid of 256 x 256 tiles"),
+    "item_flood.heic": (lambda: heif_item_flood(50_000), "50,000 coded items"),
+    "box_flood.avif": (lambda: isobmff_box_flood(1_000_000), "a million empty boxes"),
+    "deep_nesting.heic": (lambda: isobmff_deep_nesting(10_000), "boxes nested 10,000 deep"),
+    "size_4gp.avif": (lambda: avif_huge_size(65_535, 65_535), "a few hundred bytes claiming 4.3 G pixels"),
+    "frame_flood.avif": (lambda: avif_frame_flood(1_000_000), "a sequence claiming a million pictures"),
+    "exif_4mb.heic": (lambda: heic_with_exif(4), "a 4 MB Exif item"),
+    "icc_6mb.avif": (lambda: avif_with_icc(6), "a 6 MB ICC profile"),
 }
 
 
@@ -477,6 +593,8 @@ LARGEST_LEGITIMATE: dict[str, tuple[Callable[[], bytes], str]] = {
     "progressive_48mp_q97.jpg": (lambda: high_entropy_jpeg(8000, 6000), "48 MP progressive q97, heavy grain"),
     "rgba_50mp.png": (lambda: rgba_png_large(7071, 7071), "50 MP RGBA PNG"),
     "palette_50mp.png": (lambda: palette_png(7071, 7071), "50 MP palette PNG with transparency"),
+    "heic_24mp.heic": (lambda: images.heic(6000, 4000, quality=80, tile=512), "24 MP HEIC in 512 px tiles, q80"),
+    "avif_24mp.avif": (lambda: images.avif(6000, 4000, quality=80), "24 MP AVIF, q80"),
 }
 
 # Legitimate files that must be processed (not hostile, but near what the limits allow).
@@ -487,6 +605,8 @@ LEGITIMATE: dict[str, tuple[Callable[[], bytes], str]] = {
     "progressive_24mp.jpg": (lambda: progressive_jpeg(6000, 4000), "a 24 MP progressive JPEG"),
     # ~430 MB through Pillow's reader (too_many_pixels); libwebp's scaled decode (webp_decoder) needs ~5 MB.
     "still_24mp.webp": (lambda: still_webp(6000, 4000), "a 24 MP still lossy WebP"),
+    "grid_4mp.heic": (lambda: images.heic(2048, 2048, tile=512, quality=80), "a 4 MP HEIC in 512 px tiles, as iPhones"),
+    "alpha_4mp.avif": (lambda: images.avif(2000, 2000, alpha=True, quality=80), "a 4 MP AVIF with alpha"),
 }
 
 

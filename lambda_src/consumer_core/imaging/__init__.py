@@ -11,7 +11,16 @@ Pure (no AWS). Pillow is imported on first use only: importing this package cost
 
 from consumer_core.imaging.guard import cpu_budget
 from consumer_core.imaging.limits import DEFAULT_LIMITS, ImageLimits
-from consumer_core.imaging.opening import OpenedImage, load_pillow, open_image
+from consumer_core.imaging.opening import DECODE_ERRORS, OpenedImage, load_pillow, open_image
 from consumer_core.imaging.structure import Structure
 
-__all__ = ["DEFAULT_LIMITS", "ImageLimits", "OpenedImage", "Structure", "cpu_budget", "load_pillow", "open_image"]
+__all__ = [
+    "DECODE_ERRORS",
+    "DEFAULT_LIMITS",
+    "ImageLimits",
+    "OpenedImage",
+    "Structure",
+    "cpu_budget",
+    "load_pillow",
+    "open_image",
+]

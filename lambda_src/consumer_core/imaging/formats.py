@@ -18,11 +18,29 @@ MIME_TYPES: Mapping[str, str] = MappingProxyType(
         "WEBP": "image/webp",
         "TIFF": "image/tiff",
         "BMP": "image/bmp",
+        "HEIF": "image/heic",  # pillow-heif's name; it decodes HEVC-coded HEIF, i.e. HEIC
+        "AVIF": "image/avif",
     }
 )
 ACCEPTED_FORMATS: tuple[str, ...] = tuple(MIME_TYPES)
 # Pillow format names that are one of the accepted formats under another name.
 FORMAT_ALIASES: Mapping[str, str] = MappingProxyType({"MPO": "JPEG"})
+# Content-Type values an upload of an accepted format may be labelled with: the reported MIME types and the other
+# names clients use (iOS labels HEIC as image/heif as often as image/heic; sequences have their own types).
+UPLOAD_CONTENT_TYPES: tuple[str, ...] = (
+    *MIME_TYPES.values(),
+    "image/heif",
+    "image/heic-sequence",
+    "image/heif-sequence",
+    "image/avif-sequence",
+)
+
+# ISO base media files (HEIF, AVIF) are told apart by their brands (`ftyp`: the major brand and the compatible
+# ones), not by a fixed signature. AVIF first: an AVIF may also list HEIF's structural brand `mif1`.
+BRANDS: tuple[tuple[str, frozenset[bytes]], ...] = (
+    ("AVIF", frozenset({b"avif", b"avis"})),
+    ("HEIF", frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"})),
+)
 
 # Magic numbers of the accepted formats: bytes that start like one but do not open are corrupt, not "not an
 # image" (Pillow reports both as UnidentifiedImageError). (offset, magic, format)
@@ -40,13 +58,7 @@ SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
 # Image formats recognised but not accepted: unsupported_format. Matched by signature rather than by letting
 # every Pillow plugin parse untrusted bytes.
 OTHER_IMAGE_SIGNATURES: tuple[tuple[int, bytes], ...] = (
-    (4, b"ftypheic"),
-    (4, b"ftypheix"),
-    (4, b"ftyphevc"),
-    (4, b"ftypmif1"),
-    (4, b"ftypmsf1"),
-    (4, b"ftypavif"),
-    (4, b"ftypavis"),
+    (4, b"ftyp"),  # an ISO base media file of neither brand: HEIF coded otherwise, video, ...
     (0, b"8BPS"),  # Photoshop
     (0, b"\x00\x00\x01\x00"),  # ICO
     (0, b"\x00\x00\x00\x0cjP  "),  # JPEG 2000
@@ -63,12 +75,22 @@ OTHER_IMAGE_SIGNATURES: tuple[tuple[int, bytes], ...] = (
 
 def sniff(data: bytes) -> str | None:
     """The accepted format whose signature `data` starts with, or None."""
+    if data[4:8] == b"ftyp":
+        return _by_brand(data)
     for offset, magic, name in SIGNATURES:
         if data[offset : offset + len(magic)] == magic:
             if name == "WEBP" and data[:4] != b"RIFF":
                 continue
             return name
     return None
+
+
+def _by_brand(data: bytes) -> str | None:
+    size = int.from_bytes(data[:4], "big")
+    if not 16 <= size <= 8 + 4 * 64:  # major brand, minor version, up to 64 compatible brands
+        return None
+    brands = {data[offset : offset + 4] for offset in (8, *range(16, min(size, len(data)) - 3, 4))}
+    return next((name for name, known in BRANDS if brands & known), None)
 
 
 def is_other_image(data: bytes) -> bool:
@@ -85,10 +107,12 @@ def mime_type(pillow_format: str) -> str | None:
 
 __all__ = [
     "ACCEPTED_FORMATS",
+    "BRANDS",
     "FORMAT_ALIASES",
     "MIME_TYPES",
     "OTHER_IMAGE_SIGNATURES",
     "SIGNATURES",
+    "UPLOAD_CONTENT_TYPES",
     "is_other_image",
     "mime_type",
     "sniff",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 from types import ModuleType, TracebackType
@@ -22,6 +23,23 @@ from consumer_core.imaging.limits import ImageLimits
 
 if TYPE_CHECKING:
     from PIL import Image
+
+
+# What readers raise for broken pixel data, once the header was read: Pillow's readers use many types (its AVIF
+# reader RuntimeError, and ZeroDivisionError for a sequence whose timescale is 0: found by tools/testimages/fuzz.py).
+# Every consumer treats these as `corrupt_image`.
+DECODE_ERRORS: tuple[type[Exception], ...] = (
+    ArithmeticError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    RuntimeError,
+    struct.error,
+    IndexError,
+    KeyError,
+    TypeError,
+)
 
 
 @dataclass
@@ -48,6 +66,7 @@ def load_pillow() -> ModuleType:
     """Import PIL.Image with exactly the readers we accept registered, so Image.open never falls back to
     loading (and trying) every plugin. Returns the PIL.Image module."""
     from PIL import (  # noqa: F401  (importing a plugin registers it)
+        AvifImagePlugin,
         BmpImagePlugin,
         GifImagePlugin,
         Image,
@@ -58,6 +77,9 @@ def load_pillow() -> ModuleType:
         WebPImagePlugin,
     )
 
+    from consumer_core.imaging import heif_support
+
+    heif_support.configure_avif()
     return Image
 
 
@@ -68,12 +90,17 @@ def open_image(data: bytes, limits: ImageLimits) -> OpenedImage:
     if walked is not None:
         costs.check_costs(walked, limits)
     source = walked.data if walked is not None else data
+    # Only the reader of the sniffed format may look at the bytes (and only its plugin need be registered: HEIC's
+    # is registered when the first HEIC arrives; naming an unregistered format makes Pillow load every plugin).
+    reader = walked.format if walked is not None else formats.sniff(data)
+    if reader is None:  # structure.inspect refuses what is not sniffed; kept for the type checker
+        raise PermanentError("not_an_image", "not a recognised image format")
     Image = load_pillow()
     try:
         with warnings.catch_warnings():
             # Our limits are the ones that count; Pillow's warning at half its own hard limit is noise.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im = Image.open(io.BytesIO(source), formats=formats.ACCEPTED_FORMATS)
+            im = Image.open(io.BytesIO(source), formats=(reader,))
     except PermanentError:
         raise
     except Image.DecompressionBombError as exc:  # over twice Pillow's own limit
@@ -104,4 +131,4 @@ def _judged(
     return estimate
 
 
-__all__ = ["OpenedImage", "load_pillow", "open_image"]
+__all__ = ["DECODE_ERRORS", "OpenedImage", "load_pillow", "open_image"]

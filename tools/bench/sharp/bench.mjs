@@ -35,7 +35,14 @@ const results = {};
 mkdirSync(cfg.outdir, { recursive: true });
 for (const file of cfg.files) {
   const buf = readFileSync(file);
-  const first = await thumbnails(buf); // warm-up, and the outputs used for PSNR
+  let first;
+  try {
+    first = await thumbnails(buf); // warm-up, and the outputs used for PSNR
+  } catch (error) {
+    // An input sharp's prebuilt libvips cannot read (HEIC: its libheif has no HEVC decoder) is reported, not fatal.
+    results[file] = { error: String(error.message || error) };
+    continue;
+  }
   const outputs = first.map((t) => {
     const path = join(cfg.outdir, `${basename(file)}.${t.size}.${cfg.format}`);
     writeFileSync(path, t.body);

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from consumer_core.errors import PermanentError
 from consumer_core.imaging import formats
 from consumer_core.imaging.limits import ImageLimits
-from consumer_core.imaging.structure import bmp, gif, jpeg, png, tiff, webp
+from consumer_core.imaging.structure import bmp, gif, heif, jpeg, png, tiff, webp
 from consumer_core.imaging.structure.model import Structure
 
 _INSPECTORS: dict[str, Callable[[bytes, ImageLimits], Structure | None]] = {
@@ -23,7 +23,17 @@ _INSPECTORS: dict[str, Callable[[bytes, ImageLimits], Structure | None]] = {
     "WEBP": webp.inspect,
     "TIFF": tiff.inspect,
     "BMP": bmp.inspect,
+    "HEIF": lambda data, limits: _heif(data, limits, "HEIF"),
+    "AVIF": lambda data, limits: heif.inspect(data, limits, "AVIF"),
 }
+
+
+def _heif(data: bytes, limits: ImageLimits, image_format: str) -> Structure:
+    from consumer_core.imaging.heif_support import heif_available
+
+    if not heif_available():
+        raise PermanentError("unsupported_format", "HEIC is not accepted here: the image layer was built without it")
+    return heif.inspect(data, limits, image_format)
 
 
 def inspect(data: bytes, limits: ImageLimits) -> Structure | None:
