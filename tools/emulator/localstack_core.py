@@ -45,6 +45,7 @@ MIN_PYTHON = (3, 13)
 VENV = REPO_ROOT / ".venv-localstack"
 REQUIREMENTS = REPO_ROOT / "requirements" / "localstack.txt"
 CONSTRAINTS = REPO_ROOT / "requirements" / "localstack-constraints.txt"
+LAUNCHER = Path(__file__).resolve().parent / "localstack_launcher.py"
 # LocalStack takes the account id from a 12-digit access key id: the same account as moto's default.
 ACCOUNT_ID = "123456789012"
 
@@ -218,7 +219,7 @@ class LocalStackCore:
         self.port = free_port()
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(python), "-m", "localstack.runtime.main"],
+                [str(python), str(LAUNCHER)],  # localstack.runtime.main, patched (localstack_launcher.py)
                 cwd=self.work_dir,
                 env=self.environ(),
                 stdin=subprocess.DEVNULL,
