@@ -1,16 +1,19 @@
 """Integration fixtures: one emulator session per backend, the real root stack and the mini stack applied once.
 
-Backends (the `backend` parameter, each test runs on every one):
+Backends (the `backend` parameter, each test runs on every one unless `exclude_backends` says otherwise):
 - `moto`: the embedded emulator, every service on the patched moto server.
 - `localstack-core`: LocalStack's open-source core on the host for the services of
   `tools.emulator.localstack_core.LOCALSTACK_SERVICES`, the rest on the moto server; the functions run in the
-  local runner, as on moto. Skipped, with the reason, when no Python 3.13+ exists for LocalStack's venv.
+  local runner, as on moto. Skipped, with the reason, when no Python 3.13+ exists for LocalStack's venv; a
+  failure when one exists but `make localstack-venv` has not built the venv.
 - `localstack`: a running full LocalStack (Docker, auth token; `make test-localstack`), which runs the
   functions itself. Skipped with instructions when not reachable.
 
-The embedded backends' sessions start together, at the first test that needs one of them, in background
-threads: both stacks apply at once (their provider waits overlap) and the second backend's tests find theirs
-ready. pytest runs every test of one backend before the next one's (session-scoped parameter).
+Time: the integration tests run after every other suite (`pytest_collection_modifyitems`), and the embedded
+backends' sessions start when the run starts (`pytest_runtestloop`), in background threads: both stacks apply
+while the unit, handler and tooling suites run (an apply is mostly the provider waiting) and at the same time
+as each other. pytest runs every test of one backend before the next one's (session-scoped parameter), so the
+LocalStack stack is ready when the moto tests end.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ def skip_reason(backend: str) -> str | None:
     if backend == "localstack-core":
         status = venv_status()
         if not status.ready and status.python is None:
+            if os.environ.get("LOCALSTACK_CORE_REQUIRED"):  # CI: a skip here would hide the second backend
+                pytest.fail(f"LOCALSTACK_CORE_REQUIRED is set: {status.reason}")
             return status.reason  # no Python 3.13+ on this machine
         if not status.ready:
             pytest.fail(status.reason)  # an interpreter exists: the venv must be built, not skipped
@@ -61,18 +66,25 @@ def skip_reason(backend: str) -> str | None:
 
 
 class EmbeddedSessions:
-    """Starts the embedded backends' sessions in background threads; `get` waits for one."""
+    """Starts the embedded backends' sessions in background threads (after one artifact build, shared);
+    `get` waits for one."""
 
-    def __init__(self, backends: list[str], mini_zips: dict[str, Path]) -> None:
+    def __init__(self, backends: list[str]) -> None:
         self.sessions: dict[str, EmulatorSession] = {}
         self.errors: dict[str, BaseException] = {}
         self.threads: dict[str, threading.Thread] = {}
-        dist = build_artifacts(BUILD / "dist")  # one build, for both backends
+        self._built: tuple[Path, dict[str, Path]] | None = None
+        self._build_lock = threading.Lock()
         for backend in backends:
-            self.sessions[backend] = self._session(backend, dist, mini_zips)
             thread = threading.Thread(target=self._start, args=(backend,), name=f"start-{backend}", daemon=True)
             self.threads[backend] = thread
             thread.start()
+
+    def _artifacts(self) -> tuple[Path, dict[str, Path]]:
+        with self._build_lock:  # one build, for both backends
+            if self._built is None:
+                self._built = build_artifacts(BUILD / "dist", BUILD / "build.log"), build_zips(BUILD / "mini-zips")
+            return self._built
 
     @staticmethod
     def _session(backend: str, dist: Path, mini_zips: dict[str, Path]) -> EmulatorSession:
@@ -94,6 +106,8 @@ class EmbeddedSessions:
 
     def _start(self, backend: str) -> None:
         try:
+            dist, mini_zips = self._artifacts()
+            self.sessions[backend] = self._session(backend, dist, mini_zips)
             self.sessions[backend].start()
         except BaseException as error:  # reported by get(), in the backend's tests
             self.errors[backend] = error
@@ -106,24 +120,61 @@ class EmbeddedSessions:
 
     def close(self, backend: str) -> None:
         self.threads[backend].join()
-        self.sessions[backend].close()  # a no-op for what test_destroy_is_clean already destroyed
+        if backend in self.sessions:
+            self.sessions[backend].close()  # a no-op for what test_destroy_is_clean already destroyed
+
+    def close_all(self) -> None:
+        for backend in self.threads:
+            self.close(backend)
 
 
-def selected_backends(session: pytest.Session) -> list[str]:
-    chosen = {
-        item.callspec.params["backend"]
-        for item in session.items
-        if hasattr(item, "callspec") and "backend" in item.callspec.params
-    }
+EMBEDDED_SESSIONS = pytest.StashKey[EmbeddedSessions]()
+
+
+def item_backend(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("backend") if callspec is not None else None
+
+
+def selected_backends(items: list[pytest.Item]) -> list[str]:
+    chosen = {item_backend(item) for item in items}
     return [b for b in EMBEDDED if b in chosen and (b == "moto" or venv_status().ready)]
 
 
+@pytest.hookimpl(trylast=True)  # after pytest has grouped the items by their session-scoped parameters
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Drop the (test, backend) pairs a test's `exclude_backends` marker names; integration tests last."""
+    kept, deselected = [], []
+    for item in items:
+        marker = item.get_closest_marker("exclude_backends")
+        (deselected if marker is not None and item_backend(item) in marker.args else kept).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+    here = Path(__file__).parent
+    items[:] = [i for i in kept if here not in i.path.parents] + [i for i in kept if here in i.path.parents]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Start the embedded sessions the selected tests need, now: they apply while the other suites run."""
+    if session.config.option.collectonly:
+        return
+    backends = selected_backends(session.items)
+    if backends:
+        session.stash[EMBEDDED_SESSIONS] = EmbeddedSessions(backends)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    sessions = session.stash.get(EMBEDDED_SESSIONS, None)
+    if sessions is not None:
+        sessions.close_all()
+
+
 @pytest.fixture(scope="session")
-def embedded(request: pytest.FixtureRequest, mini_zips: dict[str, Path]) -> Iterator[EmbeddedSessions]:
-    sessions = EmbeddedSessions(selected_backends(request.session), mini_zips)
-    yield sessions
-    for backend in sessions.sessions:
-        sessions.close(backend)
+def embedded(request: pytest.FixtureRequest) -> EmbeddedSessions:
+    sessions = request.session.stash.get(EMBEDDED_SESSIONS, None)
+    assert sessions is not None, "pytest_runtestloop starts the embedded sessions the selected tests need"
+    return sessions
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -132,11 +183,6 @@ def backend(request: pytest.FixtureRequest) -> str:
     if reason:
         pytest.skip(reason)
     return str(request.param)
-
-
-@pytest.fixture(scope="session")
-def mini_zips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return build_zips(tmp_path_factory.mktemp("mini-zips"))
 
 
 @pytest.fixture(scope="session")
