@@ -9,9 +9,9 @@ from a Python 3.13+ found on this machine (`find_python`): localstack-core 2026.
 imports `warnings.deprecated`, which Python 3.13 added (on 3.12 it starts and finds no runtime components).
 
 `LocalStackCore` starts it (through `localstack_launcher.py`, which applies the one patch this project makes to
-LocalStack: a growing S3 event sequencer) on a free 127.0.0.1 port with analytics off (`DISABLE_EVENTS=1`), no DNS server
-(`DNS_ADDRESS=0`: in a container it would rewrite /etc/resolv.conf), host-mode directories under the session's
-build directory (`OVERRIDE_IN_DOCKER=0`, `FILESYSTEM_ROOT`), queue URLs that resolve here
+LocalStack: a growing S3 event sequencer) on a free 127.0.0.1 port with analytics off (`DISABLE_EVENTS=1`), no
+DNS server (`DNS_ADDRESS=0`: in a container it would rewrite /etc/resolv.conf), host-mode directories under the
+session's build directory (`OVERRIDE_IN_DOCKER=0`, `FILESYSTEM_ROOT`), queue URLs that resolve here
 (`SQS_ENDPOINT_STRATEGY=off`, `LOCALSTACK_HOST=127.0.0.1:<port>`), and only the routed services enabled
 (`SERVICES`), so a request routed to it by mistake fails loudly. It stops on SIGTERM, SIGKILL after a grace period.
 
