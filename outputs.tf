@@ -83,6 +83,11 @@ output "consumers" {
   }
 }
 
+output "dashboard_name" {
+  description = "Name of the pipeline's CloudWatch dashboard, or null when enable_dashboard is false."
+  value       = var.enable_dashboard ? aws_cloudwatch_dashboard.pipeline[0].dashboard_name : null
+}
+
 output "rule_names" {
   description = "EventBridge rule names by rule key."
   value       = module.routing.rule_names

@@ -485,3 +485,13 @@ variable "iam" {
     error_message = "iam.existing_role_arns is keyed by consumer: image_resizer, metadata_extractor, search_indexer."
   }
 }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Dashboard
+# ---------------------------------------------------------------------------------------------------------------
+
+variable "enable_dashboard" {
+  description = "Create a CloudWatch dashboard of the pipeline (dashboard.tf): per consumer, records processed, rejected by reason and replayed, duration p50/p99, concurrency, throttles, buffer age and DLQ depth; upload-to-thumbnails latency. Dashboards are billed per month beyond the free tier's three."
+  type        = bool
+  default     = true
+}

@@ -6,6 +6,8 @@ than tab, LF and CR; lone surrogates), and anything over its size limit. Keys an
   the object's identity (key, version) is never truncated;
 - a body SQS would refuse is kept as base64 inside a JSON envelope; a body that would not fit is cut, inside the
   same envelope, with its original length and the marker `truncated: true`.
+`read_attributes` is the inverse for readers of the DLQ (tools/redrive, the emulator's results): the attributes as
+they were before encoding.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from consumer_core.clients import client
 from consumer_core.config import core_settings
@@ -70,10 +73,22 @@ def fitted_body(text: str, budget: int) -> str:
     return json.dumps(envelope, separators=(",", ":"))
 
 
+def read_attributes(message_attributes: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """A DLQ message's String attributes as send_to_dlq was given them: values marked `<name>_encoding: url` are
+    percent-decoded, and the markers dropped. `message_attributes` is SQS's ReceiveMessage shape
+    ({name: {"DataType": "String", "StringValue": ...}})."""
+    raw = {name: str(value.get("StringValue", "")) for name, value in message_attributes.items()}
+    return {
+        name: unquote(value, errors="surrogatepass") if raw.get(f"{name}_encoding") == "url" else value
+        for name, value in raw.items()
+        if not (name.endswith("_encoding") and name.removesuffix("_encoding") in raw)
+    }
+
+
 def _attributes_size(attributes: dict[str, dict[str, str]]) -> int:
     return sum(
         len(name) + len("String") + len(value["StringValue"].encode("utf-8")) for name, value in attributes.items()
     )
 
 
-__all__ = ["MAX_MESSAGE_BYTES", "fitted_body", "send_to_dlq", "sqs_safe"]
+__all__ = ["MAX_MESSAGE_BYTES", "fitted_body", "read_attributes", "send_to_dlq", "sqs_safe"]

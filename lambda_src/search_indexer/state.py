@@ -23,9 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from consumer_core.event_types import PUBLISHERS
 from search_indexer.events import CREATED, DELETED, METADATA, REJECTED, THUMBNAILS, IndexEvent
 
 HISTORY = 3  # versions of one key whose outputs are kept (the live one and the two before it)
+# Where a version entry keeps each producer's result, by the detail type that reports it.
+_RESULT_FIELDS = {THUMBNAILS: "thumbnails", METADATA: "metadata"}
 GONE_KEPT = 32  # permanently deleted versions remembered beyond the history
 DEFAULT_TOMBSTONE_TTL_SECONDS = 30 * 24 * 3600  # > SQS max retention (14 d) + EventBridge retries (24 h)
 
@@ -245,7 +248,7 @@ def _show(state: dict[str, Any], token: str, entry: Mapping[str, Any]) -> None:
     from search_indexer.layout import owner_of
 
     state["live"] = token
-    state["rejections"] = dict(entry.get("rejections", {}))
+    state["rejections"] = standing_rejections(entry)
     upload = entry.get("upload")
     if upload is not None:
         state["owner"] = owner_of(state["key"])
@@ -263,6 +266,17 @@ def _show(state: dict[str, Any], token: str, entry: Mapping[str, Any]) -> None:
             state["content_type"] = metadata["mime_type"]
 
 
+def standing_rejections(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A version's rejections less those its consumer has since superseded with a result (its outputs exist): a
+    redrive or a reprocess after a fix. A result outlasts the rejection whichever arrives first (any order gives
+    one state); a stricter setting that rejects a processed version later deletes none of its outputs."""
+    rejections = dict(entry.get("rejections", {}))
+    for consumer, detail_types in PUBLISHERS.items():
+        if any(entry.get(_RESULT_FIELDS[t]) for t in detail_types if t in _RESULT_FIELDS):
+            rejections.pop(consumer, None)
+    return rejections
+
+
 def _tombstone(state: dict[str, Any], deleted_at: str, ttl: int) -> None:
     state["deleted"] = True
     state["deleted_at"] = deleted_at
@@ -276,4 +290,13 @@ def _epoch(iso_time: str) -> int:
         return int(time.time())
 
 
-__all__ = ["DEFAULT_TOMBSTONE_TTL_SECONDS", "GONE_KEPT", "HISTORY", "Served", "Transition", "apply", "live_version"]
+__all__ = [
+    "DEFAULT_TOMBSTONE_TTL_SECONDS",
+    "GONE_KEPT",
+    "HISTORY",
+    "Served",
+    "Transition",
+    "apply",
+    "live_version",
+    "standing_rejections",
+]

@@ -159,3 +159,38 @@ def test_bad_configuration_is_refused(name, value, monkeypatch) -> None:
     with pytest.raises(ValueError, match=name):
         resizer_settings()
     resizer_settings.cache_clear()
+
+
+def emitted(stdout: str, name: str) -> list[tuple[float, dict[str, str]]]:
+    """Each value of one metric in the EMF blobs Powertools printed, with the blob's dimension values."""
+    import json
+
+    found = []
+    for line in stdout.splitlines():
+        if not line.startswith('{"_aws"'):
+            continue
+        blob = json.loads(line)
+        for directive in blob["_aws"]["CloudWatchMetrics"]:
+            if name in {m["Name"] for m in directive["Metrics"]}:
+                dimensions = {d: blob[d] for group in directive["Dimensions"] for d in group}
+                values = blob[name] if isinstance(blob[name], list) else [blob[name]]
+                found += [(float(v), dimensions) for v in values]
+    return found
+
+
+def test_upload_to_thumbnails_latency_is_measured_from_the_s3_event(resizer, aws, lambda_context, capsys) -> None:
+    import datetime
+
+    from image_resizer.service import UPLOAD_TO_THUMBNAILS_METRIC
+
+    photo = upload(aws, "uploads/alice/late.jpg", images.jpeg(400, 300))
+    uploaded = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=10)
+    photo["time"] = uploaded.strftime("%Y-%m-%dT%H:%M:%SZ")  # as EventBridge writes it: whole seconds, UTC
+    capsys.readouterr()
+
+    assert resizer(s3_events.sqs_batch(photo), lambda_context) == {"batchItemFailures": []}
+    assert resizer(s3_events.sqs_batch(dict(photo, id="again")), lambda_context) == {"batchItemFailures": []}
+
+    (latency,) = emitted(capsys.readouterr().out, UPLOAD_TO_THUMBNAILS_METRIC)  # the replay emits none
+    value, _ = latency
+    assert 600_000 <= value < 600_000 + 3_600_000, "ten minutes (and the run), not a clock in another zone"

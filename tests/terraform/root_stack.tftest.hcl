@@ -451,3 +451,41 @@ run "extra_queue_policy_statements" {
   }
 }
 
+
+run "dashboard_has_a_row_per_consumer" {
+  assert {
+    condition     = length(aws_cloudwatch_dashboard.pipeline) == 1 && output.dashboard_name == "image-pipeline-pipeline"
+    error_message = "The dashboard is on by default."
+  }
+  assert {
+    condition     = length(jsondecode(aws_cloudwatch_dashboard.pipeline[0].dashboard_body).widgets) == 2 + 6 * length(module.consumer)
+    error_message = "A header, the latency graph and six widgets per consumer."
+  }
+  assert {
+    condition = alltrue([
+      for w in jsondecode(aws_cloudwatch_dashboard.pipeline[0].dashboard_body).widgets :
+      w.x + w.width <= 24 && try(w.properties.region, w.type) == (w.type == "metric" ? "eu-west-1" : "text")
+    ])
+    error_message = "Widgets fit the 24-unit grid; metric widgets name the stack's region."
+  }
+  assert {
+    condition = alltrue(flatten([
+      for name, c in module.consumer : [
+        for resource in [c.function_name, c.buffer_queue_name, c.dlq_name] :
+        strcontains(aws_cloudwatch_dashboard.pipeline[0].dashboard_body, jsonencode(resource))
+      ]
+    ]))
+    error_message = "Every consumer's function, buffer and DLQ are on the dashboard."
+  }
+}
+
+run "dashboard_is_opt_out" {
+  command = plan
+  variables {
+    enable_dashboard = false
+  }
+  assert {
+    condition     = length(aws_cloudwatch_dashboard.pipeline) == 0 && output.dashboard_name == null
+    error_message = "enable_dashboard = false creates no dashboard."
+  }
+}

@@ -184,6 +184,26 @@ def test_rejections_are_recorded_per_consumer(table):
     }
 
 
+@pytest.mark.parametrize("order", ["rejection first", "result first"])
+def test_a_result_supersedes_its_consumers_rejection_of_the_same_version(table, order: str) -> None:
+    """A redrive (or a reprocess) after a fix: the resizer rejected v1, then made its thumbnails. The record shows
+    the thumbnails and no rejection, whichever event the index saw first; the extractor's rejection stands."""
+    rejection = index_events.image_rejected(obj("A1"), "image_resizer", "object_too_large", "limit was 1 byte")
+    later = [rejection, thumbs("A1")] if order == "rejection first" else [thumbs("A1"), rejection]
+    for event in (created("A1"), *later):
+        apply_event(table, event)
+    record = get_image(table, BUCKET, KEY)
+    assert (record["status"], record["rejections"]) == ("processing", {})
+    assert record["thumbnails"]
+
+    apply_event(table, index_events.image_rejected(obj("A1"), "metadata_extractor", "corrupt_image", "cut"))
+    record = get_image(table, BUCKET, KEY)
+    assert record["status"] == "rejected"
+    assert record["rejections"] == {"metadata_extractor": {"reason": "corrupt_image", "message": "cut"}}
+    apply_event(table, meta("A1"))
+    assert (get_image(table, BUCKET, KEY)["status"], get_image(table, BUCKET, KEY)["rejections"]) == ("ready", {})
+
+
 def test_delete_marker_removes_everything_queryable_and_lists_every_version_s_outputs(table):
     for event in (created("A1"), thumbs("A1"), meta("A1"), created("A2", "v2"), thumbs("A2", "v2"), meta("A2", "v2")):
         apply_event(table, event)

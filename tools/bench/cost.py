@@ -26,6 +26,7 @@ from tools.moto_pipeline import PipelineResources
 from tools.round_trips import HOLD_S, CallLog
 
 MEMORY_SIZES_MB = (512, 1024, 2048)
+MODEL = "CPU / min(1, memory / 1769 MB) + serial round trips x latency"
 FULL_VCPU_MB = 1769
 LATENCY_MS = 20.0  # one in-region round trip to S3, DynamoDB or EventBridge, request to response (stated, not measured)
 # Records per SQS batch: the stack's defaults (variables.tf: image_resizer, metadata_extractor, search_indexer).
@@ -52,6 +53,18 @@ class ConsumerCost:
 
     def gb_s_per_million(self, memory_mb: int, latency_ms: float = LATENCY_MS) -> float:
         return self.duration_ms(memory_mb, latency_ms) / 1000 * memory_mb / 1024 * 1_000_000
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ConsumerCost:
+        """Back from as_dict() (the `cost_per_image` section of build/bench.json)."""
+        return cls(
+            consumer=data["consumer"],
+            images=int(data["images"]),
+            invocations=int(data["invocations"]),
+            cpu_ms=float(data["cpu_ms_per_image"]),
+            calls={name: float(count) for name, count in data["calls_per_image"].items()},
+            serial_round_trips=float(data["serial_round_trips_per_image"]),
+        )
 
     def as_dict(self, latency_ms: float = LATENCY_MS) -> dict[str, Any]:
         return {
@@ -177,6 +190,23 @@ def measure(photos: list[bytes], hold_s: float = HOLD_S) -> dict[str, ConsumerCo
     return costs
 
 
+def profile(costs: dict[str, ConsumerCost], latency_ms: float = LATENCY_MS) -> dict[str, Any]:
+    """The `cost_per_image` section of build/bench.json: the model, its stated latency, the measurement's batch sizes
+    and each consumer's figures (tools.capacity reads it back with read_profile)."""
+    return {
+        "model": {"duration": MODEL, "latency_ms": latency_ms, "batch_sizes": BATCH_SIZES},
+        "consumers": [c.as_dict(latency_ms) for c in costs.values()],
+    }
+
+
+def read_profile(section: dict[str, Any]) -> tuple[dict[str, ConsumerCost], float]:
+    """The consumers' costs and the stated latency from a `cost_per_image` section."""
+    if section.get("model", {}).get("duration") != MODEL:
+        raise ValueError(f"a profile of another model: {section.get('model')}")
+    costs = {c["consumer"]: ConsumerCost.from_dict(c) for c in section["consumers"]}
+    return costs, float(section["model"]["latency_ms"])
+
+
 def table(costs: dict[str, ConsumerCost], latency_ms: float = LATENCY_MS) -> list[str]:
     header = "| consumer | CPU ms / image | AWS calls / image | serial round trips / image | " + " | ".join(
         f"GB-s per million at {m} MB" for m in MEMORY_SIZES_MB
@@ -193,4 +223,15 @@ def table(costs: dict[str, ConsumerCost], latency_ms: float = LATENCY_MS) -> lis
     return lines
 
 
-__all__ = ["BATCH_SIZES", "FULL_VCPU_MB", "LATENCY_MS", "MEMORY_SIZES_MB", "ConsumerCost", "measure", "table"]
+__all__ = [
+    "BATCH_SIZES",
+    "FULL_VCPU_MB",
+    "LATENCY_MS",
+    "MEMORY_SIZES_MB",
+    "MODEL",
+    "ConsumerCost",
+    "measure",
+    "profile",
+    "read_profile",
+    "table",
+]

@@ -324,14 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         "memory": mem,
         "largest_legitimate": largest,
         "imports": imports,
-        "cost_per_image": {
-            "model": {
-                "duration": "CPU / min(1, memory / 1769 MB) + serial round trips x latency",
-                "latency_ms": args.latency_ms,
-                "batch_sizes": cost.BATCH_SIZES,
-            },
-            "consumers": [c.as_dict(args.latency_ms) for c in costs.values()],
-        },
+        "cost_per_image": cost.profile(costs, args.latency_ms),
         "checks": checks,
         "seconds": time.perf_counter() - started,
     }

@@ -4,7 +4,8 @@
     python -m tools.emulator run-local --images DIR --report FILE.json [--prefix uploads/local/] [--html FILE]
 
 Steps: build artifacts for this interpreter's runtime/architecture (build/emulator/dist, so dist/ is left
-alone), start moto, apply the stack, run the functions locally, upload, wait until settled, report, destroy.
+alone), start moto, apply the stack, run the functions locally, upload, wait until settled, report, destroy. The
+demo's HTML report links the capacity report (`make capacity`'s, at 10 uploads/s), made meanwhile.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tools.capacity import cli as capacity_cli
 from tools.emulator.discovery import aws_client
 from tools.emulator.report import text_table, write_html
 from tools.emulator.results import Consumers, Upload, collect
@@ -31,6 +33,10 @@ from tools.emulator.session import (
 
 BUILD_DIR = REPO_ROOT / "build" / "emulator"
 SAMPLES = REPO_ROOT / "samples" / "images"
+# The demo links a capacity report (tools.capacity) for this peak, from `make bench`'s profile when there is one.
+DEMO_PEAK = 10.0
+BENCH_PROFILE = REPO_ROOT / "build" / "bench.json"
+CAPACITY_REPORT = capacity_cli.BUILD / "report.html"
 CONTENT_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
@@ -87,8 +93,39 @@ def fetch_thumbnails(endpoint: str, region: str, bucket: str, report: dict[str, 
     }
 
 
-def run(images: Path, prefix: str, report_path: Path | None, html_path: Path | None, keep: bool) -> dict[str, Any]:
+def run(
+    images: Path, prefix: str, report_path: Path | None, html_path: Path | None, keep: bool, capacity: bool = False
+) -> dict[str, Any]:
     started = time.monotonic()
+    # The capacity report (`make capacity`) plans the root stack and reads (or measures) the cost profile: in its
+    # own process, alongside the apply.
+    capacity_run = (
+        subprocess.Popen(
+            [sys.executable, "-m", "tools.capacity", "--peak", f"{DEMO_PEAK:g}", "--profile", str(BENCH_PROFILE)],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        if capacity
+        else None
+    )
+    report, thumbnails = _run(images, prefix, report_path, keep, started)
+    links: dict[str, Path] = {}
+    if capacity_run is not None:
+        output, _ = capacity_run.communicate()
+        print(output, end="")
+        if capacity_run.returncode != 0:
+            raise SystemExit(f"the capacity report failed (exit {capacity_run.returncode})")
+        links["Concurrency & scaling report"] = CAPACITY_REPORT
+    if html_path:
+        print(f"html report: {write_html(report, thumbnails, html_path, links)}")
+    return report
+
+
+def _run(
+    images: Path, prefix: str, report_path: Path | None, keep: bool, started: float
+) -> tuple[dict[str, Any], dict[str, bytes]]:
     dist = build_artifacts(BUILD_DIR / "dist")
     print(f"artifacts: {dist} ({local_lambda_platform()})", flush=True)
     session = EmulatorSession(
@@ -119,9 +156,7 @@ def run(images: Path, prefix: str, report_path: Path | None, html_path: Path | N
         report_path.parent.mkdir(parents=True, exist_ok=True)
         report_path.write_text(json.dumps(report, indent=2, default=str))
         print(f"report: {report_path}")
-    if html_path:
-        print(f"html report: {write_html(report, thumbnails, html_path)}")
-    return report
+    return report, thumbnails
 
 
 def _bucket_name(outputs: dict[str, Any]) -> str:
@@ -154,6 +189,7 @@ def main(argv: list[str] | None = None) -> None:
             BUILD_DIR.parent / "demo" / "report.json",
             BUILD_DIR.parent / "demo" / "report.html",
             args.keep,
+            capacity=True,
         )
     else:
         if not args.images.is_dir():

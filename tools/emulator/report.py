@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,14 @@ def text_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_html(report: dict[str, Any], thumbnails: dict[str, bytes], path: Path) -> Path:
-    """`thumbnails`: S3 key -> bytes of the thumbnails to embed."""
+def write_html(
+    report: dict[str, Any], thumbnails: dict[str, bytes], path: Path, links: dict[str, Path] | None = None
+) -> Path:
+    """`thumbnails`: S3 key -> bytes of the thumbnails to embed; `links`: other reports to link, by title."""
+    related = "".join(
+        f'<li><a href="{html.escape(os.path.relpath(target, path.parent))}">{html.escape(title)}</a></li>'
+        for title, target in (links or {}).items()
+    )
     rows = []
     for obj in report["objects"]:
         cells = []
@@ -97,6 +104,7 @@ ul {{ margin: 0; padding-left: 1rem; }}
 </style></head><body>
 <h1>Image pipeline on the embedded emulator</h1>
 <p>{len(report["objects"])} objects, elapsed {report.get("elapsed_s")} s. DLQ messages: {dlq}</p>
+{f"<ul>{related}</ul>" if related else ""}
 <table><thead><tr><th>object</th><th>consumers</th><th>thumbnails</th><th>metadata</th><th>index</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 </body></html>

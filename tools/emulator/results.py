@@ -9,15 +9,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
 from consumer_core.naming import derived_prefix
 from tools.emulator.discovery import DeployedFunction, aws_client
 from tools.emulator.endpoints import Endpoints, as_endpoints
-
-# A message SQS redrove after maxReceiveCount carries no `reason` attribute of the handler's (the runtime sends
-# records that fail on their last delivery itself, with one; this is only seen if a handler crashed every time).
-REDRIVEN_WITHOUT_REASON = "redriven_without_reason"
+from tools.redrive.sweep import look
 
 
 @dataclass(frozen=True)
@@ -53,43 +49,14 @@ class Consumers:
 
 
 def read_dlqs(endpoint: str | Endpoints, region: str, consumers: Consumers) -> list[DlqEntry]:
-    """Every message in every consumer's DLQ (read with a long visibility timeout, not deleted)."""
+    """Every message in every consumer's DLQ, left there (visible again on return). A message SQS redrove after
+    maxReceiveCount has the reason tools.redrive.messages.NO_REASON. Short polls: an emulator has one server."""
     sqs = aws_client("sqs", endpoint, region)
-    entries = []
-    for consumer, function in consumers.functions.items():
-        url = function.spec.environment["DLQ_URL"]
-        while True:
-            response = sqs.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300, MessageAttributeNames=["All"]
-            )
-            messages = response.get("Messages", [])
-            if not messages:
-                break
-            for message in messages:
-                attrs = {k: v.get("StringValue", "") for k, v in (message.get("MessageAttributes") or {}).items()}
-                key, version = attrs.get("object_key"), attrs.get("object_version")
-                if key is not None and attrs.get("object_key_encoding") == "url":
-                    key = unquote(key)  # the key held characters SQS refuses (consumer_core.dlq)
-                if key is None:
-                    key, version = _key_from_body(message["Body"])
-                entries.append(
-                    DlqEntry(
-                        consumer,
-                        key or "?",
-                        version or None,
-                        attrs.get("reason", REDRIVEN_WITHOUT_REASON),
-                        attrs.get("error_message", ""),
-                    )
-                )
-    return entries
-
-
-def _key_from_body(body: str) -> tuple[str | None, str | None]:
-    try:
-        obj = json.loads(body)["detail"]["object"]
-        return obj.get("key"), obj.get("version-id")
-    except (ValueError, KeyError, TypeError):
-        return None, None
+    return [
+        DlqEntry(consumer, m.key or "?", m.version or None, m.reason, m.attributes.get("error_message", ""))
+        for consumer, function in consumers.functions.items()
+        for m in look(sqs, function.spec.environment["DLQ_URL"], wait_s=0)
+    ]
 
 
 def _version_token(upload: Upload) -> str:

@@ -10,6 +10,7 @@ to become visible again (moto then redrives them to the DLQ after maxReceiveCoun
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import logging
 import threading
@@ -150,6 +151,9 @@ class MappingPoller:
             with self.lock:
                 environment = self.idle.pop() if self.idle else self._new_environment()
                 concurrent = self.in_flight
+            if environment.spec != self.function.spec:  # started before a configuration change (reload)
+                environment.stop()
+                environment = self._new_environment()
             result = environment.invoke(event)
             ids = [m["MessageId"] for m in messages]
             failed = failed_message_ids(result, ids, self.mapping.report_batch_item_failures)
@@ -203,6 +207,14 @@ class MappingPoller:
         )["Attributes"]
         return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
 
+    def retire_stale(self) -> None:
+        """Stop the idle environments started with an older configuration of the function."""
+        with self.lock:
+            stale = [e for e in self.idle if e.spec != self.function.spec]
+            self.idle = [e for e in self.idle if e.spec == self.function.spec]
+        for environment in stale:
+            environment.stop()
+
     def stop(self) -> None:
         self.pool.shutdown(wait=True)
         with self.lock:
@@ -217,7 +229,8 @@ class LocalLambdaRunner:
     `failed_visibility_timeout_s`: None keeps Lambda's behaviour (a failed message becomes visible again after
     the queue's visibility timeout); a number shortens that wait (ChangeMessageVisibility), which tests and the
     demo use to compress retry time. `held()` stops receiving for a while (invokes in flight go on), so that
-    messages sent meanwhile arrive in full batches, as they would from a busy queue.
+    messages sent meanwhile arrive in full batches, as they would from a busy queue. `reload()` picks up a
+    function's changed configuration.
     """
 
     def __init__(
@@ -261,6 +274,22 @@ class LocalLambdaRunner:
             yield
         finally:
             self.polling.set()
+
+    def reload(self) -> None:
+        """Read each function's configuration again (environment, timeout, memory; not its code), as Lambda applies
+        an UpdateFunctionConfiguration to the invocations that start after it: invocations in flight finish with the
+        old one, idle environments started with it are stopped."""
+        lam = aws_client("lambda", self.endpoint, self.region)
+        for function in self.functions:
+            config = lam.get_function_configuration(FunctionName=function.spec.name)
+            function.spec = dataclasses.replace(
+                function.spec,
+                environment=dict((config.get("Environment") or {}).get("Variables") or {}),
+                timeout_s=int(config.get("Timeout", function.spec.timeout_s)),
+                memory_mb=int(config.get("MemorySize", function.spec.memory_mb)),
+            )
+        for poller in self.pollers:
+            poller.retire_stale()
 
     def stop(self) -> None:
         self.stopping.set()

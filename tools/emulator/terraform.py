@@ -19,6 +19,7 @@ from typing import Any
 
 PLUGIN_MIRROR = Path(os.environ.get("TF_PLUGIN_MIRROR", "/opt/tf-plugins"))
 OVERRIDE_NAME = "emulator_override.tf"
+PROVIDER_NAME = "emulator_provider.tf"
 # Services the provider may call for stacks of this kind; an endpoint for an unused service costs nothing.
 ENDPOINT_SERVICES = [
     "acm",
@@ -143,7 +144,10 @@ class Workspace:
         aliases = provider_aliases(self.stack_dir)
         override = provider_override(self.endpoint, self.region, aliases or [None])
         # An override file needs a base block to merge into; without one the file is the provider config.
-        target = OVERRIDE_NAME if aliases else "emulator_provider.tf"
+        target = OVERRIDE_NAME if aliases else PROVIDER_NAME
+        # A workspace reused across versions of the stack may hold the other file, pointing at an old port.
+        for stale in {OVERRIDE_NAME, PROVIDER_NAME} - {target}:
+            (self.work_dir / stale).unlink(missing_ok=True)
         (self.work_dir / target).write_text(override)
         (self.work_dir / "emulator.cli.tfrc").write_text(cli_config())
         (self.work_dir / "emulator.tfvars.json").write_text(json.dumps(self.variables, indent=2))

@@ -1,0 +1,5 @@
+import sys
+
+from tools.redrive.cli import main
+
+sys.exit(main())
