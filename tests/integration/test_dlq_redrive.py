@@ -42,7 +42,9 @@ def make_redrive(session: Session, *arguments: str) -> str:
     workspace = session.workspaces["reference"]
     env = {
         **workspace.env(),
-        **session.endpoints.environ(),  # each service where the session serves it
+        # The command's --endpoint-url defaults to $AWS_ENDPOINT_URL (boto3's per-service variables would then be
+        # ignored) and it calls SQS only: the session's SQS endpoint (LocalStack's on localstack-core).
+        "AWS_ENDPOINT_URL": session.endpoints.url("sqs"),
         "AWS_ACCESS_KEY_ID": session.endpoints.access_key,
         "AWS_SECRET_ACCESS_KEY": "test",
         "PATH": os.environ.get("PATH", ""),
