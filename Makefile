@@ -38,7 +38,7 @@ format: venv ## Apply ruff formatting and fixes
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test-python: venv ## Python tests (unit, handler, tooling, integration on the embedded emulator)
+test-python: venv localstack-venv ## Python tests (unit, handler, tooling, integration on moto and on LocalStack core)
 	$(PY) -m pytest
 
 test: lint test-python ## Everything CI runs: lint, every Python test, Terraform checks

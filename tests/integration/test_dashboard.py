@@ -21,11 +21,11 @@ pytestmark = pytest.mark.integration
 def test_every_metric_on_the_dashboard_is_emitted_or_published(session: Session) -> None:
     outputs = session.outputs["reference"]
     body = json.loads(
-        aws_client("cloudwatch", session.endpoint, session.region).get_dashboard(
+        aws_client("cloudwatch", session.endpoints, session.region).get_dashboard(
             DashboardName=outputs["dashboard_name"]
         )["DashboardBody"]
     )
-    lam = aws_client("lambda", session.endpoint, session.region)
+    lam = aws_client("lambda", session.endpoints, session.region)
     environments = {
         consumer: lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
         for consumer, name in outputs["function_names"].items()

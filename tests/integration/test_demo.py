@@ -18,6 +18,7 @@ from tools import reprocess_diagram
 from tools.emulator.cli import SAMPLES, images_through, unfinished, write_reports
 from tools.emulator.session import EmulatorSession
 
+pytestmark = [pytest.mark.integration, pytest.mark.exclude_backends("localstack-core")]
 CONSUMERS = ("image_resizer", "metadata_extractor", "search_indexer")
 
 

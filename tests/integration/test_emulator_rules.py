@@ -98,7 +98,7 @@ def delivered_messages(session: EmulatorSession, key: str) -> Counter[str]:
     before = len(session.runner.invocations)
     image = io.BytesIO()
     Image.new("RGB", (64, 48), (30, 120, 200)).save(image, format="PNG")
-    s3 = aws_client("s3", session.endpoint, session.region)
+    s3 = aws_client("s3", session.endpoints, session.region)
     s3.put_object(Bucket=session.outputs["reference"]["bucket_name"], Key=key, Body=image.getvalue())
     assert session.settle(timeout_s=60), "queues did not drain after the upload"
     functions = {v: k for k, v in session.outputs["reference"]["function_names"].items()}

@@ -39,7 +39,7 @@ def stack(session: Session) -> dict[str, Any]:
 
 def role_statements(session: Session, consumer: str) -> list[dict[str, Any]]:
     """Every statement of the consumer role's inline policies; the role has no managed policies."""
-    iam = aws_client("iam", session.endpoint, session.region)
+    iam = aws_client("iam", session.endpoints, session.region)
     role = stack(session)["consumers"][consumer]["role_name"]
     assert iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"] == []
     statements = []
@@ -52,7 +52,7 @@ def role_statements(session: Session, consumer: str) -> list[dict[str, Any]]:
 
 
 def tracing_active(session: Session, consumer: str) -> bool:
-    lam = aws_client("lambda", session.endpoint, session.region)
+    lam = aws_client("lambda", session.endpoints, session.region)
     function = stack(session)["consumers"][consumer]["function_name"]
     return lam.get_function_configuration(FunctionName=function)["TracingConfig"]["Mode"] == "Active"
 
@@ -108,7 +108,7 @@ def test_dlq_and_idempotency_are_the_consumers_own(session: Session, consumer: s
     assert as_list(send["Action"]) == ["sqs:SendMessage"] and as_list(send["Resource"]) == [
         outputs["consumers"][consumer]["dlq_arn"]
     ]
-    dynamodb = aws_client("dynamodb", session.endpoint, session.region)
+    dynamodb = aws_client("dynamodb", session.endpoints, session.region)
     table_arn = dynamodb.describe_table(TableName=outputs["idempotency_table_name"])["Table"]["TableArn"]
     (updates,) = statements_with(session, consumer, "dynamodb:UpdateItem")
     assert as_list(updates["Resource"]) == [table_arn]
@@ -146,7 +146,7 @@ def test_indexer_touches_outputs_only_version_by_version(session: Session) -> No
     expected = [f"{outputs['upload_prefix']}*", f"{outputs['thumbnail_prefix']}*", f"{outputs['metadata_prefix']}*"]
     assert sorted(prefixes) == sorted(expected)
     # The index table itself (no index/*), and the idempotency table from its own policy.
-    dynamodb = aws_client("dynamodb", session.endpoint, session.region)
+    dynamodb = aws_client("dynamodb", session.endpoints, session.region)
     idempotency = dynamodb.describe_table(TableName=outputs["idempotency_table_name"])["Table"]["TableArn"]
     assert resources_of(statements_with(session, "search_indexer", "dynamodb:PutItem")) == {
         outputs["search_index_table_arn"],
@@ -156,9 +156,9 @@ def test_indexer_touches_outputs_only_version_by_version(session: Session) -> No
 
 def test_results_bus_admits_the_producers_only(session: Session) -> None:
     outputs = stack(session)
-    iam = aws_client("iam", session.endpoint, session.region)
+    iam = aws_client("iam", session.endpoints, session.region)
     roles = {c: iam.get_role(RoleName=v["role_name"])["Role"]["Arn"] for c, v in outputs["consumers"].items()}
-    events = aws_client("events", session.endpoint, session.region)
+    events = aws_client("events", session.endpoints, session.region)
     policy = json.loads(events.describe_event_bus(Name=outputs["results_bus_name"])["Policy"])
     statements = {s["Sid"]: s for s in policy["Statement"]}
     deny = statements.pop("DenyOtherPublishers")

@@ -28,7 +28,8 @@ from tools.emulator.runner import LocalLambdaRunner
 from tools.emulator.server import REPO_ROOT
 from tools.emulator.session import EmulatorSession
 
-pytestmark = pytest.mark.integration
+# moto only: the upload API, the demo and the reprocess workflow are not compared on LocalStack core.
+pytestmark = [pytest.mark.integration, pytest.mark.exclude_backends("localstack-core")]
 Session = EmulatorSession | LocalStackSession
 PREFIX = "uploads/rp"  # walks uploads/rp/... and uploads/rp-loose.png (no owner folder: skipped)
 CONSUMERS = ("image_resizer", "metadata_extractor")

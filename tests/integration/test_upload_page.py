@@ -15,7 +15,8 @@ from tests.support.browser import chromium_page, require_chromium
 from tools import testimages as images
 from tools.emulator.front_door import FrontDoor
 
-pytestmark = pytest.mark.integration
+# moto only: the upload API, the demo and the reprocess workflow are not compared on LocalStack core.
+pytestmark = [pytest.mark.integration, pytest.mark.exclude_backends("localstack-core")]
 WAIT_MS = 120_000
 
 

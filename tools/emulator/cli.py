@@ -50,8 +50,9 @@ CONTENT_TYPES = {
 }
 
 
-def build_artifacts(out: Path) -> Path:
-    """`tools.build` for the local interpreter, so the Pillow layer's wheels import in the workers."""
+def build_artifacts(out: Path, log_path: Path | None = None) -> Path:
+    """`tools.build` for the local interpreter, so the Pillow layer's wheels import in the workers. With
+    `log_path`, its output (pip's included) goes there instead of the terminal."""
     target = local_lambda_platform()
     command = [
         sys.executable,
@@ -64,7 +65,13 @@ def build_artifacts(out: Path) -> Path:
         "--out",
         str(out),
     ]
-    subprocess.run(command, cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
+    if log_path is None:
+        subprocess.run(command, cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
+        return out
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        if subprocess.run(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, check=False).returncode:
+            raise RuntimeError(f"building the artifacts failed, see {log_path}")
     return out
 
 

@@ -21,20 +21,47 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from tools.emulator.endpoints import Endpoints, as_endpoints
 from tools.emulator.invoker import FunctionSpec
 
 POWERTOOLS_PUBLISHER = "017000801446"
 
 
-def aws_client(service: str, endpoint: str, region: str) -> Any:
+def aws_client(service: str, endpoint: str | Endpoints, region: str) -> Any:
+    """A boto3 client for `service` where the session serves it (one URL, or an `Endpoints` routing table)."""
+    endpoints = as_endpoints(endpoint)
+    url = endpoints.url(service)
+    config = Config(retries={"max_attempts": 3, "mode": "standard"}, max_pool_connections=32)
+    if url == endpoints.localstack:
+        return localstack_client(service, url, region, endpoints.access_key, config)
     return boto3.client(
         service,
-        endpoint_url=endpoint,
+        endpoint_url=url,
         region_name=region,
-        aws_access_key_id="test",
+        aws_access_key_id=endpoints.access_key,
         aws_secret_access_key="test",  # noqa: S106 - the emulator's fake credentials
-        config=Config(retries={"max_attempts": 3, "mode": "standard"}, max_pool_connections=32),
+        config=config,
     )
+
+
+def localstack_client(service: str, url: str, region: str, access_key: str, config: Config) -> Any:
+    """A client from localstack-client's session for a service LocalStack serves."""
+    from localstack_client.session import Session
+
+    host = url.split("://", 1)[1].rstrip("/")
+    session = Session(
+        aws_access_key_id=access_key,
+        aws_secret_access_key="test",  # noqa: S106 - the emulator's fake credentials
+        region_name=region,
+        localstack_host=host,
+    )
+    client = session.client(service, config=config)
+    # localstack-client prefers $AWS_ENDPOINT_URL over the host it is given
+    if client.meta.endpoint_url.rstrip("/") != url.rstrip("/"):
+        raise RuntimeError(
+            f"localstack-client chose {client.meta.endpoint_url} for {service}, not {url}: unset AWS_ENDPOINT_URL"
+        )
+    return client
 
 
 def code_sha256(path: Path) -> str:
@@ -88,7 +115,9 @@ class DiscoveryError(RuntimeError):
     pass
 
 
-def discover(endpoint: str, region: str, artifacts: ArtifactIndex, work_dir: Path) -> list[DeployedFunction]:
+def discover(
+    endpoint: str | Endpoints, region: str, artifacts: ArtifactIndex, work_dir: Path
+) -> list[DeployedFunction]:
     """Read functions, layers and event source mappings back from the emulator and extract their code."""
     lam = aws_client("lambda", endpoint, region)
     sqs = aws_client("sqs", endpoint, region)

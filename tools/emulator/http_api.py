@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from tools.emulator.discovery import DeployedFunction, aws_client
+from tools.emulator.endpoints import Endpoints
 from tools.emulator.invoker import ExecutionEnvironment
 from tools.http_events import http_api_event, http_api_response
 
@@ -110,7 +111,7 @@ def integration_function_arn(uri: str) -> str:
     return found.group(1) if found else uri
 
 
-def discover_apis(endpoint: str, region: str) -> list[HttpApi]:
+def discover_apis(endpoint: str | Endpoints, region: str) -> list[HttpApi]:
     client = aws_client("apigatewayv2", endpoint, region)
     apis = []
     for api in client.get_apis().get("Items", []):
@@ -265,7 +266,7 @@ class LocalHttpApi:
         self,
         api: HttpApi,
         functions: list[DeployedFunction],
-        endpoint: str,
+        endpoint: str | Endpoints,
         region: str,
         log_dir: Path,
         concurrency: int = 2,

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.emulator.endpoints import Endpoints, as_endpoints
+
 WORKER = Path(__file__).with_name("worker.py")
 INIT_TIMEOUT_S = 10.0  # Lambda's limit for the init phase (imports, module-level clients)
 
@@ -56,7 +58,17 @@ class InvokeResult:
     cold_start: bool = False
 
 
-def worker_environment(spec: FunctionSpec, endpoint: str, region: str) -> dict[str, str]:
+def _credentials(spec: FunctionSpec, endpoints: Endpoints) -> dict[str, str]:
+    key_id, secret, token = (
+        spec.credentials
+        if spec.credentials and endpoints.localstack is None
+        else (endpoints.access_key, "test", "test")
+    )
+    return {"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token}
+
+
+def worker_environment(spec: FunctionSpec, endpoint: str | Endpoints, region: str) -> dict[str, str]:
+    endpoints = as_endpoints(endpoint)
     env = dict(spec.environment)
     env.update(
         {
@@ -80,11 +92,11 @@ def worker_environment(spec: FunctionSpec, endpoint: str, region: str) -> dict[s
             "EMULATOR_FUNCTION_ARN": spec.arn,
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
-            # Every AWS call of the handler goes to the emulator, with fake credentials.
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ACCESS_KEY_ID": spec.credentials[0] if spec.credentials else "test",
-            "AWS_SECRET_ACCESS_KEY": spec.credentials[1] if spec.credentials else "test",
-            "AWS_SESSION_TOKEN": spec.credentials[2] if spec.credentials else "test",
+            # Every AWS call of the handler goes to the emulator (each service where it is served). On moto with its
+            # execution role's session (bucket policies naming a principal see it), as Lambda does; where LocalStack
+            # serves services, with the key that names the session's account (LocalStack reads the account from it).
+            **endpoints.environ(),
+            **_credentials(spec, endpoints),
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
             # No X-Ray daemon or trace header locally.
@@ -95,7 +107,7 @@ def worker_environment(spec: FunctionSpec, endpoint: str, region: str) -> dict[s
 
 
 class ExecutionEnvironment:
-    def __init__(self, spec: FunctionSpec, endpoint: str, region: str, log_path: Path) -> None:
+    def __init__(self, spec: FunctionSpec, endpoint: str | Endpoints, region: str, log_path: Path) -> None:
         self.spec = spec
         self.endpoint = endpoint
         self.region = region

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.emulator.discovery import DeployedFunction, aws_client
+from tools.emulator.endpoints import Endpoints
 from tools.emulator.invoker import FunctionSpec
 from tools.emulator.results import Consumers
 from tools.emulator.server import REPO_ROOT
@@ -96,6 +97,11 @@ class LocalStackSession:
         self.workspaces["reference"] = workspace
         self.outputs["reference"] = workspace.outputs()
         return self
+
+    @property
+    def endpoints(self) -> Endpoints:
+        """Every service on LocalStack; clients from localstack-client."""
+        return Endpoints(self.endpoint, localstack=self.endpoint)
 
     def close(self) -> None:
         for workspace in self.workspaces.values():

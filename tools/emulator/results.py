@@ -12,6 +12,7 @@ from typing import Any
 
 from consumer_core.naming import derived_prefix
 from tools.emulator.discovery import DeployedFunction, aws_client
+from tools.emulator.endpoints import Endpoints, as_endpoints
 from tools.redrive.sweep import look
 
 
@@ -47,7 +48,7 @@ class Consumers:
         return function.spec.environment.get(name) if function else None
 
 
-def read_dlqs(endpoint: str, region: str, consumers: Consumers) -> list[DlqEntry]:
+def read_dlqs(endpoint: str | Endpoints, region: str, consumers: Consumers) -> list[DlqEntry]:
     """Every message in every consumer's DLQ, left there (visible again on return). A message SQS redrove after
     maxReceiveCount has the reason tools.redrive.messages.NO_REASON. Short polls: an emulator has one server."""
     sqs = aws_client("sqs", endpoint, region)
@@ -95,7 +96,7 @@ def index_of(dynamodb: Any, consumers: Consumers, upload: Upload) -> dict[str, A
     return get_image(dynamodb.Table(table_name), upload.bucket, upload.key)
 
 
-def deployed_workflow(endpoint: str, region: str, outputs: dict[str, Any]) -> dict[str, Any] | None:
+def deployed_workflow(endpoint: str | Endpoints, region: str, outputs: dict[str, Any]) -> dict[str, Any] | None:
     """The reprocess state machine's definition as the emulator holds it for the deployed stack (the ASL JSON
     Terraform sent); None for a stack without it (reprocess_workflow.enabled = false)."""
     workflow = outputs.get("reprocess_workflow")
@@ -107,16 +108,16 @@ def deployed_workflow(endpoint: str, region: str, outputs: dict[str, Any]) -> di
     return definition
 
 
-def collect(endpoint: str, region: str, consumers: Consumers, uploads: list[Upload]) -> dict[str, Any]:
+def collect(endpoint: str | Endpoints, region: str, consumers: Consumers, uploads: list[Upload]) -> dict[str, Any]:
     """The report's `objects` and `dlq` parts."""
     import boto3
 
     s3 = aws_client("s3", endpoint, region)
     dynamodb = boto3.resource(
         "dynamodb",
-        endpoint_url=endpoint,
+        endpoint_url=as_endpoints(endpoint).url("dynamodb"),
         region_name=region,
-        aws_access_key_id="test",
+        aws_access_key_id=as_endpoints(endpoint).access_key,
         aws_secret_access_key="test",  # noqa: S106 - the emulator's fake credentials
     )
     dlq = read_dlqs(endpoint, region, consumers)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.emulator.discovery import ArtifactIndex, DeployedFunction, Mapping, aws_client, discover
+from tools.emulator.endpoints import Endpoints
 from tools.emulator.http_api import LocalHttpApi, discover_apis
 from tools.emulator.invoker import ExecutionEnvironment, InvokeResult
 
@@ -235,7 +236,7 @@ class LocalLambdaRunner:
 
     def __init__(
         self,
-        endpoint: str,
+        endpoint: str | Endpoints,
         work_dir: Path,
         artifacts: Iterable[Path],
         region: str = "us-east-1",

@@ -1,6 +1,6 @@
 """Emulator launcher: moto's server, in-process, with the documented patches and the fault hook.
 
-    python -m tools.emulator.server --port 0 [--no-patches] [--port-file FILE]
+    python -m tools.emulator.server --port 0 [--no-patches] [--port-file FILE] [--external-sqs URL]
 
 `EmulatorServer` starts it as a child process on a free 127.0.0.1 port and stops it again.
 """
@@ -22,7 +22,7 @@ DEFAULT_REGION = "us-east-1"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "test"}
 
 
-def serve(host: str, port: int, patched: bool, port_file: Path | None) -> None:
+def serve(host: str, port: int, patched: bool, port_file: Path | None, external_sqs: str | None = None) -> None:
     # Managed policies (AWSLambdaBasicExecutionRole, ...) are only loaded when asked for.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     # S3 answers browsers by each bucket's CORS configuration, as on AWS (moto's default allows every origin).
@@ -34,6 +34,10 @@ def serve(host: str, port: int, patched: bool, port_file: Path | None) -> None:
     from tools.emulator.patches import apply_all
 
     applied = apply_all() if patched else []
+    if external_sqs:  # the localstack-core backend: event source mappings on queues of LocalStack's SQS
+        from tools.emulator.external_sqs import accept_external_queues
+
+        applied.append(accept_external_queues(external_sqs))
     app = FaultInjector(DomainDispatcherApplication(create_backend_app))
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     actual_port = server.server_address[1]
@@ -54,16 +58,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--no-patches", action="store_true", help="serve stock moto (for comparison)")
     parser.add_argument("--port-file", type=Path)
+    parser.add_argument("--external-sqs", help="SQS endpoint whose queues event source mappings may name")
     args = parser.parse_args(argv)
-    serve(args.host, args.port, not args.no_patches, args.port_file)
+    serve(args.host, args.port, not args.no_patches, args.port_file, args.external_sqs)
 
 
 class EmulatorServer:
     """A moto server child process on a free loopback port."""
 
-    def __init__(self, log_path: Path, patched: bool = True) -> None:
+    def __init__(self, log_path: Path, patched: bool = True, external_sqs: str | None = None) -> None:
         self.log_path = log_path
         self.patched = patched
+        self.external_sqs = external_sqs
         self.process: subprocess.Popen[bytes] | None = None
         self.port = 0
 
@@ -75,9 +81,7 @@ class EmulatorServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         port_file = self.log_path.with_suffix(".port.json")
         port_file.unlink(missing_ok=True)
-        command = [sys.executable, "-m", "tools.emulator.server", "--port", "0", "--port-file", str(port_file)]
-        if not self.patched:
-            command.append("--no-patches")
+        command = [*self.command(), "--port", "0", "--port-file", str(port_file)]
         env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -92,6 +96,14 @@ class EmulatorServer:
             time.sleep(0.1)
         self.stop()
         raise TimeoutError(f"emulator did not start within {timeout}s, see {self.log_path}")
+
+    def command(self) -> list[str]:
+        command = [sys.executable, "-m", "tools.emulator.server"]
+        if not self.patched:
+            command.append("--no-patches")
+        if self.external_sqs:
+            command += ["--external-sqs", self.external_sqs]
+        return command
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

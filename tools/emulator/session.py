@@ -1,4 +1,5 @@
-"""One emulator session: start moto, apply a stack, run its functions locally, destroy, stop."""
+"""One emulator session: start the backend (moto, or LocalStack core + moto), apply stacks, run their functions
+locally, destroy, stop."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from tools.emulator.endpoints import Endpoints
+from tools.emulator.fault_proxy import FaultProxy
+from tools.emulator.localstack_core import CoreWorkspace, LocalStackCore, core_routes
 from tools.emulator.results import Consumers
 from tools.emulator.runner import LocalLambdaRunner
 from tools.emulator.server import DEFAULT_REGION, REPO_ROOT, EmulatorServer
@@ -56,9 +60,25 @@ class StackSpec:
     variables: dict[str, Any]
 
 
+BACKENDS = ("moto", "localstack-core")
+
+
+class FaultHook(Protocol):
+    """The S3 fault hook the handlers read through (faults.py): the moto server's, or the fault proxy's."""
+
+    def set_faults(self, key_regex: str | None, times_per_key: int = 1, delay_s: float = 0.0) -> dict[str, object]: ...
+
+    def faults(self) -> dict[str, object]: ...
+
+
 @dataclass
 class EmulatorSession:
-    """Context manager; `stacks` are applied in parallel to one emulator (their waits overlap)."""
+    """Context manager; `stacks` are applied in parallel (their waits overlap).
+
+    `backend` "moto": every service on the embedded moto server. "localstack-core": the services of
+    `localstack_core.LOCALSTACK_SERVICES` on LocalStack's open-source core, the rest on the moto server; the
+    handlers read S3 through the fault proxy. `endpoints` says where each service is (for clients);
+    `faults` is the S3 fault hook."""
 
     stacks: list[StackSpec]
     build_dir: Path
@@ -67,8 +87,12 @@ class EmulatorSession:
     local_concurrency: int = 2
     failed_visibility_timeout_s: int | None = 1
     region: str = DEFAULT_REGION
+    backend: str = "moto"
     timings: dict[str, float] = field(default_factory=dict)
     server: EmulatorServer | None = None
+    localstack: LocalStackCore | None = None
+    fault_proxy: FaultProxy | None = None
+    endpoints: Endpoints | None = None
     workspaces: dict[str, Workspace] = field(default_factory=dict)
     runner: LocalLambdaRunner | None = None
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -76,22 +100,36 @@ class EmulatorSession:
     def _timed(self, label: str, started: float) -> None:
         self.timings[label] = round(time.monotonic() - started, 1)
 
+    def _start_servers(self) -> tuple[Endpoints, Endpoints]:
+        """(endpoints for clients and Terraform, endpoints for the handlers)."""
+        if self.backend == "moto":
+            self.server = EmulatorServer(self.build_dir / "emulator.log").start()
+            endpoints = Endpoints(self.server.endpoint)
+            return endpoints, endpoints
+        if self.backend != "localstack-core":
+            raise ValueError(f"unknown backend {self.backend!r}, expected one of {BACKENDS}")
+        self.localstack = LocalStackCore(self.build_dir / "localstack").start()
+        self.server = EmulatorServer(self.build_dir / "emulator.log", external_sqs=self.localstack.endpoint).start()
+        self.fault_proxy = FaultProxy(self.build_dir / "fault-proxy.log", self.localstack.endpoint).start()
+        endpoints = core_routes(self.localstack.endpoint, self.server.endpoint)
+        return endpoints, endpoints.with_route("s3", self.fault_proxy.endpoint)
+
+    def _workspace(self, stack: StackSpec, endpoints: Endpoints) -> Workspace:
+        args = (stack.stack_dir.resolve(), self.build_dir / "terraform" / stack.name, endpoints.default, self.region)
+        log_path = self.build_dir / f"terraform-{stack.name}.log"
+        if self.backend == "moto":
+            return Workspace(*args, stack.variables, log_path=log_path).prepare()
+        return CoreWorkspace(*args, stack.variables, log_path=log_path, routes=endpoints).prepare()
+
     def start(self) -> EmulatorSession:
         self.build_dir.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
-        self.server = EmulatorServer(self.build_dir / "emulator.log").start()
-        self._timed("emulator_start_s", started)
-        for stack in self.stacks:
-            self.workspaces[stack.name] = Workspace(
-                stack.stack_dir.resolve(),
-                self.build_dir / "terraform" / stack.name,
-                self.server.endpoint,
-                self.region,
-                stack.variables,
-                log_path=self.build_dir / f"terraform-{stack.name}.log",
-            ).prepare()
-        started = time.monotonic()
         try:
+            self.endpoints, handler_endpoints = self._start_servers()
+            self._timed("emulator_start_s", started)
+            for stack in self.stacks:
+                self.workspaces[stack.name] = self._workspace(stack, self.endpoints)
+            started = time.monotonic()
             with ThreadPoolExecutor(max(1, len(self.workspaces))) as pool:
                 list(pool.map(lambda ws: (ws.init(), ws.apply()), self.workspaces.values()))
             self._timed("apply_s", started)
@@ -99,7 +137,7 @@ class EmulatorSession:
                 self.outputs[name] = workspace.outputs()
             started = time.monotonic()
             self.runner = LocalLambdaRunner(
-                self.server.endpoint,
+                handler_endpoints,
                 self.build_dir / "runner",
                 self.artifacts,
                 region=self.region,
@@ -123,14 +161,23 @@ class EmulatorSession:
                     list(pool.map(lambda ws: ws.destroy(), self.workspaces.values()))
                 self._timed("destroy_s", started)
         finally:
-            if self.server is not None:
-                self.server.stop()
-                self.server = None
+            self.workspaces = {} if self.destroy else self.workspaces
+            for process in (self.fault_proxy, self.server, self.localstack):
+                if process is not None:
+                    process.stop()
+            self.fault_proxy = self.server = self.localstack = None
 
     @property
     def endpoint(self) -> str:
+        """The moto server's URL: every service on the moto backend; use `endpoints` on any backend."""
         assert self.server is not None
         return self.server.endpoint
+
+    @property
+    def faults(self) -> FaultHook:
+        hook = self.fault_proxy or self.server
+        assert hook is not None
+        return hook
 
     def settle(self, timeout_s: float = 120.0) -> bool:
         assert self.runner is not None
