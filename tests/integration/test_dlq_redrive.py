@@ -42,9 +42,9 @@ def make_redrive(session: Session, *arguments: str) -> str:
     workspace = session.workspaces["reference"]
     env = {
         **workspace.env(),
-        # The command's --endpoint-url defaults to $AWS_ENDPOINT_URL (boto3's per-service variables would then be
-        # ignored) and it calls SQS only: the session's SQS endpoint (LocalStack's on localstack-core).
-        "AWS_ENDPOINT_URL": session.endpoints.url("sqs"),
+        # The session's endpoints as boto3 reads them: on localstack-core AWS_ENDPOINT_URL is moto's and
+        # AWS_ENDPOINT_URL_SQS LocalStack's, so the command must leave the choice to boto3.
+        **session.endpoints.environ(),
         "AWS_ACCESS_KEY_ID": session.endpoints.access_key,
         "AWS_SECRET_ACCESS_KEY": "test",
         "PATH": os.environ.get("PATH", ""),

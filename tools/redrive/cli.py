@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -171,7 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--method", choices=("auto", "move-task", "loop"), default="auto")
     parser.add_argument("--terraform-dir", type=Path, default=Path("."))
     parser.add_argument("--outputs-json", type=Path, help="`terraform output -json` saved to a file")
-    parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL"))
+    parser.add_argument(
+        "--endpoint-url",
+        help="SQS endpoint; by default boto3's own choice (AWS_ENDPOINT_URL_SQS, then AWS_ENDPOINT_URL, then AWS)",
+    )
     args = parser.parse_args(argv)
     import boto3
 
