@@ -19,6 +19,7 @@ from consumer_core.imaging import DEFAULT_LIMITS, ImageLimits, formats, heif_sup
 from image_resizer.spec import ThumbnailSpec
 from image_resizer.thumbnails import render
 from metadata_extractor.extract import extract_metadata
+from tests.support.verdicts import reason
 from tools import testimages as images
 from tools.testimages import hostile
 
@@ -28,21 +29,6 @@ MAKERS = {"heic": images.heic, "avif": images.avif}
 
 def close(a: tuple[int, ...], b: tuple[int, ...], tolerance: int) -> bool:
     return all(abs(x - y) <= tolerance for x, y in zip(a, b, strict=False))
-
-
-def reason(data: bytes, limits: ImageLimits = DEFAULT_LIMITS) -> str | None:
-    verdicts = []
-    for consume in (
-        lambda: render(data, ThumbnailSpec(limits=limits)),
-        lambda: extract_metadata(data, include_gps_coordinates=False, limits=limits),
-    ):
-        try:
-            consume()
-            verdicts.append(None)
-        except PermanentError as exc:
-            verdicts.append(exc.reason)
-    assert verdicts[0] == verdicts[1], verdicts
-    return verdicts[0]
 
 
 # -- what they are ------------------------------------------------------------------------------------------

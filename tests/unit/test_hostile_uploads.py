@@ -24,6 +24,7 @@ from image_resizer import colour
 from image_resizer.spec import ThumbnailSpec
 from image_resizer.thumbnails import render
 from metadata_extractor.extract import extract_metadata
+from tests.support.verdicts import reason
 from tools import testimages as images
 from tools.testimages import hostile
 
@@ -94,11 +95,11 @@ def test_every_hostile_file_is_refused_or_processed_within_the_budgets(corpus: P
     metadata = _report(["make", "-s", "metadata", f"IN={corpus}", f"REPORT={tmp_path / 'm.json'}"], tmp_path / "m.json")
 
     assert set(thumbnails) == set(metadata) == set(EXPECTED)
-    for name, reason in EXPECTED.items():
+    for name, expected in EXPECTED.items():
         for report in (thumbnails, metadata):
             entry = report[name]
-            assert entry["reason"] == reason, (name, entry["message"])
-            assert entry["status"] == ("ok" if reason is None else "rejected"), name
+            assert entry["reason"] == expected, (name, entry["message"])
+            assert entry["status"] == ("ok" if expected is None else "rejected"), name
             # Budgets: CPU time of the file's processing, and the process's peak RSS while it ran (the upload's
             # bytes, the interpreter and its libraries included).
             assert entry["cpu_ms"] <= BUDGET_MS, (name, entry["cpu_ms"])
@@ -111,22 +112,6 @@ def test_every_hostile_file_is_refused_or_processed_within_the_budgets(corpus: P
 
 
 # -------------------------------------------------------------------------------------------- one class each
-
-
-def reason(data: bytes, limits: ImageLimits = DEFAULT_LIMITS) -> str | None:
-    """The verdict of both consumers (they must agree); None when both process the file."""
-    verdicts = []
-    for consume in (
-        lambda: render(data, ThumbnailSpec(limits=limits)),
-        lambda: extract_metadata(data, include_gps_coordinates=False, limits=limits),
-    ):
-        try:
-            consume()
-            verdicts.append(None)
-        except PermanentError as exc:
-            verdicts.append(exc.reason)
-    assert verdicts[0] == verdicts[1], verdicts
-    return verdicts[0]
 
 
 @pytest.mark.parametrize(
