@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import mimetypes
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from consumer_core.imaging import formats
 from tools import reprocess_diagram
 from tools.capacity import cli as capacity_cli
 from tools.emulator.discovery import aws_client
@@ -40,14 +42,14 @@ SAMPLES = REPO_ROOT / "samples" / "images"
 DEMO_PEAK = 10.0
 BENCH_PROFILE = REPO_ROOT / "build" / "bench.json"
 CAPACITY_REPORT = capacity_cli.BUILD / "report.html"
-CONTENT_TYPES = {
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".txt": "text/plain",
-}
+
+
+def content_type(path: Path, body: bytes) -> str:
+    """The Content-Type a browser would send: the image format's MIME type by its bytes (the pipeline's one table),
+    else the standard table's guess by file name."""
+    pillow_format = formats.sniff(body)
+    known = formats.mime_type(pillow_format) if pillow_format else None
+    return known or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
 def build_artifacts(out: Path, log_path: Path | None = None) -> Path:
@@ -81,8 +83,8 @@ def upload_folder(endpoint: str, region: str, bucket: str, folder: Path, prefix:
     uploads = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         key = prefix + path.relative_to(folder).as_posix()
-        content_type = CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
-        response = s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type)
+        body = path.read_bytes()
+        response = s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type(path, body))
         uploads.append(Upload(bucket, key, response.get("VersionId"), response["ETag"].strip('"')))
     return uploads
 
