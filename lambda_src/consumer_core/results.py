@@ -3,7 +3,7 @@
 A consumer's process function returns its events (`event(...)`) in its result instead of sending them: the runtime
 sends the events of a whole batch together (`publish_batch`, up to 10 entries a call), and a record whose events
 could not be sent is retried; its result, replayed from the idempotency store, carries the same events again.
-`publish` sends one event at once (the image consumers' rejection hook).
+`publish` sends one event at once (the image consumers' rejection hook). An `Outbox` gathers a batch's events.
 """
 
 from __future__ import annotations
@@ -56,6 +56,25 @@ def publish_batch(events: list[dict[str, Any]]) -> list[tuple[int, str]]:
     return failed
 
 
+class Outbox:
+    """The domain events of one batch, each distinct event once with the SQS message ids of the records that carry
+    it (a duplicate in the same batch replays the same events): a refused event fails each of those records."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, tuple[dict[str, Any], list[str]]] = {}
+
+    def add(self, events: tuple[dict[str, Any], ...], message_id: str) -> None:
+        for item in events:
+            self._pending.setdefault(json.dumps(item, sort_keys=True), (item, []))[1].append(message_id)
+
+    def publish(self) -> set[str]:
+        """Publish every event; the message ids of the records whose events were refused."""
+        pending = list(self._pending.values())
+        self._pending = {}
+        refused = publish_batch([item for item, _ in pending])
+        return {message_id for index, _ in refused for message_id in pending[index][1]}
+
+
 def _entry(item: dict[str, Any], bus: str) -> dict[str, str]:
     return {
         "Source": PIPELINE_SOURCE,
@@ -79,4 +98,4 @@ def _chunks(entries: list[dict[str, str]]) -> list[list[int]]:
     return chunks
 
 
-__all__ = ["IAM_ACTIONS", "MAX_ENTRIES", "event", "publish", "publish_batch"]
+__all__ = ["IAM_ACTIONS", "MAX_ENTRIES", "Outbox", "event", "publish", "publish_batch"]

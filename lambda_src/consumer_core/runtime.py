@@ -23,7 +23,6 @@ upload) before the record is claimed, and may start the next record's while this
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import json
@@ -36,7 +35,9 @@ from consumer_core import results
 from consumer_core.config import core_settings
 from consumer_core.errors import PermanentError, TransientError, classify
 from consumer_core.events import parse_s3_event
+from consumer_core.lookahead import Lookahead, PrefetchHook
 from consumer_core.observability import logger, metrics, tracer
+from consumer_core.reporting import report_processed, report_rejected
 from consumer_core.watchdog import Watchdog
 
 
@@ -51,7 +52,6 @@ class ConsumerEvent(Protocol):
 
 EventT = TypeVar("EventT", bound=ConsumerEvent)
 RejectionHook = Callable[[Any, PermanentError], None]
-PrefetchHook = Callable[[Any, Any], None]
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,7 @@ class _Runtime(Generic[EventT]):
         self.idempotency = ObjectIdempotency(handler.consumer)
         self.run = self.idempotency.wrap(self._run)
         self.watchdog = Watchdog(self.idempotency)
+        self.lookahead = Lookahead(handler.prefetch, handler.parse)
         entry = tracer().capture_lambda_handler(self._dispatch, capture_response=False)
         entry = metrics.log_metrics(entry, capture_cold_start_metric=True)
         self.entry = logger.inject_lambda_context(entry, clear_state=True)
@@ -132,11 +133,11 @@ class _Runtime(Generic[EventT]):
         self.idempotency.register_lambda_context(context)
         with self.watchdog.watching(context):
             if not is_sqs_batch(event):
-                self._prefetch(self._model(event), None)
+                self.lookahead.start(self.lookahead.model(event), None)
                 try:
                     outcome = self.handle(event, Delivery())
                 finally:
-                    self._prefetch_done()
+                    self.lookahead.done()
                 failed = results.publish_batch(list(outcome.events))
                 if failed:
                     raise TransientError(f"domain events not published: {failed[0][1]}")
@@ -148,17 +149,14 @@ class _Runtime(Generic[EventT]):
 
         raw = event["Records"]
         position = itertools.count()
-        # Each distinct event once (a duplicate in the same batch replays the same events), with the message ids
-        # of the records that carry it: a refused event fails each of them.
-        outbox: dict[str, tuple[dict[str, Any], list[str]]] = {}
+        outbox = results.Outbox()
 
         def record_handler(record: Any) -> dict[str, Any]:
             index = next(position)
-            upcoming = self._record_model(raw[index + 1]) if index + 1 < len(raw) else None
-            self._prefetch(self._record_model(raw[index]), upcoming)
+            upcoming = self.lookahead.record_model(raw[index + 1]) if index + 1 < len(raw) else None
+            self.lookahead.start(self.lookahead.record_model(raw[index]), upcoming)
             outcome = self._handle_record(record, context, first=index == 0)
-            for item in outcome.events:
-                outbox.setdefault(json.dumps(item, sort_keys=True), (item, []))[1].append(record.message_id)
+            outbox.add(outcome.events, record.message_id)
             return outcome.as_dict()
 
         processor = BatchProcessor(event_type=EventType.SQS)
@@ -166,14 +164,9 @@ class _Runtime(Generic[EventT]):
             with processor(raw, record_handler, context):
                 processor.process()
         finally:
-            self._prefetch_done()
+            self.lookahead.done()
         response: dict[str, Any] = dict(processor.response())
-        pending = list(outbox.values())
-        failed = {
-            message_id
-            for index, _ in results.publish_batch([item for item, _ in pending])
-            for message_id in pending[index][1]
-        }
+        failed = outbox.publish()
         if failed:
             metrics.add_metric(name="EventsNotPublished", unit="Count", value=len(failed))
             logger.warning("domain events not published; their records will be retried", records=len(failed))
@@ -183,34 +176,6 @@ class _Runtime(Generic[EventT]):
                 *({"itemIdentifier": message_id} for message_id in sorted(failed - listed)),
             ]
         return response
-
-    def _record_model(self, raw_record: dict[str, Any]) -> Any:
-        if self.handler.prefetch is None:
-            return None
-        try:
-            return self._model(json.loads(raw_record.get("body") or ""))
-        except ValueError:
-            return None
-
-    def _model(self, event: Any) -> Any:
-        """The event's model, or None when it does not parse (its own turn reports it)."""
-        if self.handler.prefetch is None:
-            return None
-        try:
-            return self.handler.parse(event)
-        except Exception:
-            return None
-
-    def _prefetch(self, model: Any, upcoming: Any) -> None:
-        if self.handler.prefetch is None or (model is None and upcoming is None):
-            return
-        # Only an optimisation: whatever fails here is met again, and reported, when the record's turn comes.
-        with contextlib.suppress(Exception):
-            self.handler.prefetch(model, upcoming)
-
-    def _prefetch_done(self) -> None:
-        if self.handler.prefetch is not None:
-            self.handler.prefetch(None, None)
 
     def _handle_record(self, record: Any, context: Any, *, first: bool) -> Outcome:
         receive_count = int(record.attributes.approximate_receive_count or 1)
@@ -263,7 +228,7 @@ class _Runtime(Generic[EventT]):
             metrics.add_metric(name="Duplicates", unit="Count", value=1)
             logger.info("duplicate event, result replayed from the idempotency store")
             return Outcome("duplicate", model.identity, events=tuple(result.result.get("events", ())))
-        self._report_success(result, started)
+        report_processed(result, started)
         return Outcome("processed", model.identity, events=tuple(result.get("events", ())))
 
     def _run(self, request: dict[str, Any], model: EventT) -> dict[str, Any]:
@@ -293,38 +258,8 @@ class _Runtime(Generic[EventT]):
             raise exc
         raise error from exc
 
-    # -- reporting -------------------------------------------------------------------------------------
-    def _report_success(self, result: dict[str, Any], started: float) -> None:
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        metrics.add_metric(name="Processed", unit="Count", value=1)
-        metrics.add_metric(name="ProcessingTime", unit="Milliseconds", value=elapsed_ms)
-        if isinstance(result.get("source_bytes"), int):
-            metrics.add_metric(name="BytesProcessed", unit="Bytes", value=result["source_bytes"])
-        logger.info("processed", duration_ms=round(elapsed_ms, 1), status=result.get("status", "processed"))
-
     def _reject(self, error: PermanentError, original: Any, model: EventT | None) -> None:
-        from aws_lambda_powertools.metrics import single_metric
-
-        from consumer_core.dlq import send_to_dlq
-
-        logger.warning("permanent failure, sending to DLQ", reason=error.reason, error=error.message)
-        metrics.add_metric(name="Rejected", unit="Count", value=1)
-        from aws_lambda_powertools.metrics import MetricUnit
-
-        with single_metric(
-            name="RejectedByReason", unit=MetricUnit.Count, value=1, namespace=metrics.namespace
-        ) as metric:
-            metric.add_dimension(name="service", value=self.handler.consumer)
-            metric.add_dimension(name="reason", value=error.reason)
-        if self.handler.on_rejected is not None:
-            self.handler.on_rejected(model, error)
-        send_to_dlq(
-            original if original is not None else "",
-            consumer=self.handler.consumer,
-            reason=error.reason,
-            message=error.message,
-            context=model.context() if model is not None else {},
-        )
+        report_rejected(self.handler.consumer, error, original, model, self.handler.on_rejected)
 
 
 __all__ = ["ConsumerEvent", "ConsumerHandler", "Delivery", "Outcome", "is_sqs_batch"]
