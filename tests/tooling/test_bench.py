@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from PIL import Image
 from image_resizer.spec import ThumbnailSpec
 from tools import testimages as images
 from tools.bench import pipelines, run
+from tools.emulator.server import REPO_ROOT
 
 
 @pytest.mark.parametrize("fmt", ["webp", "jpeg"])
@@ -74,3 +78,20 @@ def test_psnr_ranks_by_distortion() -> None:
 
     assert pipelines.psnr(a, a) == 99.0
     assert 99.0 > pipelines.psnr(a, jpeg_round_trip(95)) > pipelines.psnr(a, jpeg_round_trip(30)) > 10
+
+
+def test_handler_output_goes_to_a_file_not_into_the_bench_table(tmp_path: Path) -> None:
+    """The cost section's handlers write their log lines and metrics as on Lambda (the writes are part of the cost),
+    into a file rather than between the bench's rows (a process of its own: stdout is file descriptor 1 there)."""
+    log = tmp_path / "cost" / "handlers.log"
+    script = (
+        "import sys; from pathlib import Path; from tools.bench.run import stdout_to\n"
+        "print('row before')\n"
+        f"with stdout_to(Path({str(log)!r})):\n"
+        "    print('{\"level\":\"INFO\"}'); sys.stdout.flush(); import os; os.write(1, b'emf\\n')\n"
+        "print('row after')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "lambda_src"), str(REPO_ROOT)])}
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+    assert shown.stdout == "row before\nrow after\n"
+    assert log.read_text() == '{"level":"INFO"}\nemf\n'

@@ -5,13 +5,14 @@ every contender runs in the same process run, interleaved, on the same pinned co
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import PIL
@@ -275,11 +276,37 @@ def bench_outputs(files: dict[str, Path], repeats: int) -> list[dict]:
     return rows
 
 
+@contextlib.contextmanager
+def stdout_to(path: Path) -> Iterator[None]:
+    """File descriptor 1 into `path` for a while: what the handlers write (Powertools' log lines and EMF metrics,
+    through handlers bound to stdout when their modules were imported) is still written, so still measured, but
+    not into the bench's table."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with path.open("wb") as sink:
+            os.dup2(sink.fileno(), 1)
+            try:
+                yield
+            finally:
+                sys.stdout.flush()
+                os.dup2(saved, 1)
+    finally:
+        os.close(saved)
+
+
 def bench_cost(workdir: Path, latency_ms: float) -> dict[str, cost.ConsumerCost]:
     """Per consumer: CPU ms, AWS calls and serial round trips per image, and GB-s per million images."""
     photos = [path.read_bytes() for path in corpus.ensure(workdir / "cost", corpus.COST_PHOTOS).values()]
-    print(f"cost: {len(photos)} phone photos through the three consumers on moto (round trips counted)", flush=True)
-    costs = cost.measure(photos)
+    handler_output = workdir / "cost" / "handlers.log"
+    print(
+        f"cost: {len(photos)} phone photos through the three consumers on moto (round trips counted; "
+        f"their logs and metrics, written as on Lambda, in {handler_output})",
+        flush=True,
+    )
+    with stdout_to(handler_output):
+        costs = cost.measure(photos)
     print("\n".join(cost.table(costs, latency_ms)))
     print(
         f"model: duration = CPU / min(1, memory / {cost.FULL_VCPU_MB} MB) + serial round trips x {latency_ms:g} ms; "
