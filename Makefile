@@ -38,8 +38,9 @@ format: venv ## Apply ruff formatting and fixes
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Two pytest processes at once: the integration suites (mostly waiting on emulators) beside the others (tools/run_tests.py).
 test-python: venv localstack-venv ## Python tests (unit, handler, tooling, integration on moto and on LocalStack core)
-	$(PY) -m pytest
+	$(PY) -m tools.run_tests
 
 test: lint test-python ## Everything CI runs: lint, every Python test, Terraform checks
 
