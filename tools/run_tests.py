@@ -38,22 +38,28 @@ def follow(log: Path, process: subprocess.Popen[bytes]) -> None:
                 time.sleep(0.5)
 
 
-def main(argv: list[str]) -> int:
-    LOG.parent.mkdir(parents=True, exist_ok=True)
-    pytest = [sys.executable, "-m", "pytest"]
-    with LOG.open("wb") as log:
-        integration = subprocess.Popen([*pytest, INTEGRATION, *argv], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+def alongside(background: list[str], foreground: list[str], log: Path) -> tuple[int, int]:
+    """Run `background` (its output to `log`) while `foreground` runs on the terminal; then follow `log` until
+    `background` ends. Their exit statuses."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as sink:
+        behind = subprocess.Popen(background, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
     try:
-        others = subprocess.run([*pytest, f"--ignore={INTEGRATION}", *argv], cwd=ROOT, check=False).returncode
-        print(f"\n==> {INTEGRATION} (run alongside the suites above; its log: {LOG.relative_to(ROOT)})", flush=True)
-        follow(LOG, integration)
+        ahead = subprocess.run(foreground, cwd=ROOT, check=False).returncode
+        print(f"\n==> {' '.join(background[1:])} (run alongside; its log: {log})", flush=True)
+        follow(log, behind)
     except KeyboardInterrupt:
-        integration.send_signal(signal.SIGINT)  # pytest's teardown destroys the stacks it applied
-        integration.wait()
+        behind.send_signal(signal.SIGINT)  # pytest's teardown destroys the stacks it applied
+        behind.wait()
         raise
-    status = integration.wait()
-    print(f"==> other suites: exit {others}; {INTEGRATION}: exit {status}", flush=True)
-    return 0 if others == 0 and status == 0 else 1
+    return behind.wait(), ahead
+
+
+def main(argv: list[str]) -> int:
+    pytest = [sys.executable, "-m", "pytest"]
+    integration, others = alongside([*pytest, INTEGRATION, *argv], [*pytest, f"--ignore={INTEGRATION}", *argv], LOG)
+    print(f"==> other suites: exit {others}; {INTEGRATION}: exit {integration}", flush=True)
+    return 0 if others == 0 and integration == 0 else 1
 
 
 if __name__ == "__main__":
