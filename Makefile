@@ -38,7 +38,8 @@ format: venv ## Apply ruff formatting and fixes
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Two pytest processes at once: the integration suites (mostly waiting on emulators) beside the others (tools/run_tests.py).
+# Three pytest processes at once: the integration suites of each embedded backend (mostly waiting on emulators) beside
+# the other suites (tools/run_tests.py).
 test-python: venv localstack-venv ## Python tests (unit, handler, tooling, integration on moto and on LocalStack core)
 	$(PY) -m tools.run_tests
 

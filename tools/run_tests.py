@@ -1,13 +1,14 @@
-"""`make test-python`: every pytest suite, as two pytest processes at the same time.
+"""`make test-python`: every pytest suite, as three pytest processes at the same time.
 
-The integration suites (tests/integration: the real stack applied to each embedded backend, then each backend's
+The integration suites (tests/integration: the real stack applied to an embedded backend, then that backend's
 tests) spend most of their time waiting on the emulators and the provider; the other suites (unit, handler,
-tooling, terraform) are CPU work in one process. One pytest process used one core of two on average; two use
-both. The other suites stream to the terminal; the integration suites write `build/test-integration.log`, which
-is followed on the terminal once the other suites are done. Either failing fails the run.
+tooling, terraform) are CPU work in one process. In one pytest process the run used one core of two on average.
+Here the other suites stream to the terminal while the integration suites run beside them, one process per
+embedded backend (moto, with the tests that take no backend; LocalStack core), each writing its own log under
+build/; the logs are followed on the terminal, one after the other, once the other suites are done. Any process
+failing fails the run.
 
-Arguments are passed to both processes (e.g. `-x`, `-k ...`). `python -m pytest` alone still runs everything
-in one process.
+Arguments are passed to every process (e.g. `-x`). `python -m pytest` alone still runs everything in one process.
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = "tests/integration"
-LOG = ROOT / "build" / "test-integration.log"
+# Each integration process: its log, and the tests it takes (by the backend in their ids).
+INTEGRATION_RUNS = {
+    "build/test-integration.log": ["-k", "not localstack-core"],
+    "build/test-integration-localstack-core.log": ["-k", "localstack-core"],
+}
 
 
 def follow(log: Path, process: subprocess.Popen[bytes]) -> None:
@@ -38,28 +43,34 @@ def follow(log: Path, process: subprocess.Popen[bytes]) -> None:
                 time.sleep(0.5)
 
 
-def alongside(background: list[str], foreground: list[str], log: Path) -> tuple[int, int]:
-    """Run `background` (its output to `log`) while `foreground` runs on the terminal; then follow `log` until
-    `background` ends. Their exit statuses."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as sink:
-        behind = subprocess.Popen(background, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
+def alongside(background: dict[Path, list[str]], foreground: list[str]) -> tuple[list[int], int]:
+    """Run each `background` command (its output to its log) while `foreground` runs on the terminal; then follow
+    the logs in order until each command ends. Their exit statuses, and the foreground's."""
+    behind: dict[Path, subprocess.Popen[bytes]] = {}
     try:
+        for log, command in background.items():
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("wb") as sink:
+                behind[log] = subprocess.Popen(command, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
         ahead = subprocess.run(foreground, cwd=ROOT, check=False).returncode
-        print(f"\n==> {' '.join(background[1:])} (run alongside; its log: {log})", flush=True)
-        follow(log, behind)
+        for log, process in behind.items():
+            print(f"\n==> {' '.join(background[log][1:])} (run alongside; its log: {log})", flush=True)
+            follow(log, process)
     except KeyboardInterrupt:
-        behind.send_signal(signal.SIGINT)  # pytest's teardown destroys the stacks it applied
-        behind.wait()
+        for process in behind.values():
+            process.send_signal(signal.SIGINT)  # pytest's teardown destroys the stacks it applied
+        for process in behind.values():
+            process.wait()
         raise
-    return behind.wait(), ahead
+    return [process.wait() for process in behind.values()], ahead
 
 
 def main(argv: list[str]) -> int:
     pytest = [sys.executable, "-m", "pytest"]
-    integration, others = alongside([*pytest, INTEGRATION, *argv], [*pytest, f"--ignore={INTEGRATION}", *argv], LOG)
-    print(f"==> other suites: exit {others}; {INTEGRATION}: exit {integration}", flush=True)
-    return 0 if others == 0 and integration == 0 else 1
+    integration = {ROOT / log: [*pytest, INTEGRATION, *selection, *argv] for log, selection in INTEGRATION_RUNS.items()}
+    statuses, others = alongside(integration, [*pytest, f"--ignore={INTEGRATION}", *argv])
+    print(f"==> other suites: exit {others}; {INTEGRATION}: exit {', '.join(map(str, statuses))}", flush=True)
+    return 0 if others == 0 and not any(statuses) else 1
 
 
 if __name__ == "__main__":

@@ -81,15 +81,20 @@ class EmbeddedSessions:
         self.threads: dict[str, threading.Thread] = {}
         self._built: tuple[Path, dict[str, Path]] | None = None
         self._build_lock = threading.Lock()
+        self.backends = backends
         for backend in backends:
             thread = threading.Thread(target=self._start, args=(backend,), name=f"start-{backend}", daemon=True)
             self.threads[backend] = thread
             thread.start()
 
     def _artifacts(self) -> tuple[Path, dict[str, Path]]:
-        with self._build_lock:  # one build, for both backends
+        with self._build_lock:  # one build, for the backends of this process
             if self._built is None:
-                self._built = build_artifacts(BUILD / "dist", BUILD / "build.log"), build_zips(BUILD / "mini-zips")
+                # A directory of its own per set of backends: `make test-python` runs each backend in a pytest
+                # process of its own (tools/run_tests.py), at the same time; one must not rebuild what the other
+                # is uploading.
+                build = BUILD / "-".join(["artifacts", *self.backends])
+                self._built = build_artifacts(build / "dist", build / "build.log"), build_zips(build / "mini-zips")
             return self._built
 
     def _session(self, backend: str, dist: Path, mini_zips: dict[str, Path]) -> EmulatorSession:
