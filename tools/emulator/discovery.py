@@ -27,21 +27,28 @@ from tools.emulator.invoker import FunctionSpec
 POWERTOOLS_PUBLISHER = "017000801446"
 
 
+def _boto3_arguments(service: str, endpoints: Endpoints, region: str) -> dict[str, Any]:
+    return {
+        "endpoint_url": endpoints.url(service),
+        "region_name": region,
+        "aws_access_key_id": endpoints.access_key,
+        "aws_secret_access_key": "test",  # the emulator's fake credentials
+        "config": Config(retries={"max_attempts": 3, "mode": "standard"}, max_pool_connections=32),
+    }
+
+
 def aws_client(service: str, endpoint: str | Endpoints, region: str) -> Any:
     """A boto3 client for `service` where the session serves it (one URL, or an `Endpoints` routing table)."""
     endpoints = as_endpoints(endpoint)
-    url = endpoints.url(service)
-    config = Config(retries={"max_attempts": 3, "mode": "standard"}, max_pool_connections=32)
-    if url == endpoints.localstack:
-        return localstack_client(service, url, region, endpoints.access_key, config)
-    return boto3.client(
-        service,
-        endpoint_url=url,
-        region_name=region,
-        aws_access_key_id=endpoints.access_key,
-        aws_secret_access_key="test",  # noqa: S106 - the emulator's fake credentials
-        config=config,
-    )
+    arguments = _boto3_arguments(service, endpoints, region)
+    if arguments["endpoint_url"] == endpoints.localstack:
+        return localstack_client(service, arguments["endpoint_url"], region, endpoints.access_key, arguments["config"])
+    return boto3.client(service, **arguments)
+
+
+def aws_resource(service: str, endpoint: str | Endpoints, region: str) -> Any:
+    """A boto3 resource (e.g. a DynamoDB Table) for `service`, where the session serves it, as `aws_client`."""
+    return boto3.resource(service, **_boto3_arguments(service, as_endpoints(endpoint), region))
 
 
 def localstack_client(service: str, url: str, region: str, access_key: str, config: Config) -> Any:

@@ -15,18 +15,15 @@ NAME = "lambda-esm-external-sqs"
 
 
 def queue_exists(endpoint: str, arn: str) -> bool:
-    import boto3
     from botocore.exceptions import ClientError
+
+    from tools.emulator.discovery import aws_client
+    from tools.emulator.endpoints import Endpoints
 
     parts = arn.split(":")
     region, account, name = parts[3], parts[4], parts[5]
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id=account,
-        aws_secret_access_key="test",  # noqa: S106 - the emulator's fake credentials
-    )
+    # LocalStack reads the account from a 12-digit access key id.
+    sqs = aws_client("sqs", Endpoints(endpoint, access_key=account), region)
     try:
         sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)
     except ClientError:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from consumer_core.naming import derived_prefix
-from tools.emulator.discovery import DeployedFunction, aws_client
-from tools.emulator.endpoints import Endpoints, as_endpoints
+from tools.emulator.discovery import DeployedFunction, aws_client, aws_resource
+from tools.emulator.endpoints import Endpoints
 from tools.redrive.sweep import look
 
 
@@ -110,16 +110,8 @@ def deployed_workflow(endpoint: str | Endpoints, region: str, outputs: dict[str,
 
 def collect(endpoint: str | Endpoints, region: str, consumers: Consumers, uploads: list[Upload]) -> dict[str, Any]:
     """The report's `objects` and `dlq` parts."""
-    import boto3
-
     s3 = aws_client("s3", endpoint, region)
-    dynamodb = boto3.resource(
-        "dynamodb",
-        endpoint_url=as_endpoints(endpoint).url("dynamodb"),
-        region_name=region,
-        aws_access_key_id=as_endpoints(endpoint).access_key,
-        aws_secret_access_key="test",  # noqa: S106 - the emulator's fake credentials
-    )
+    dynamodb = aws_resource("dynamodb", endpoint, region)
     dlq = read_dlqs(endpoint, region, consumers)
     objects = []
     for upload in uploads:
