@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tools.emulator.server import EmulatorServer
+from tools.emulator.server import EmulatorServer, serve_forever
 
 # Hop-by-hop headers (RFC 9110) are not forwarded; the body is re-sent with its length.
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
@@ -83,11 +82,7 @@ def serve(upstream: str, host: str, port: int, port_file: Path | None) -> None:
     from tools.emulator.faults import FaultInjector
 
     server = make_server(host, port, FaultInjector(Forwarder(upstream)), threaded=True)
-    actual_port = server.server_address[1]
-    if port_file:
-        port_file.write_text(json.dumps({"port": actual_port, "upstream": upstream}))
-    print(f"fault proxy: http://{host}:{actual_port} -> {upstream}", flush=True)
-    server.serve_forever()
+    serve_forever(server, port_file, f"fault proxy: {{url}} -> {upstream}", upstream=upstream)
 
 
 def main(argv: list[str] | None = None) -> None:

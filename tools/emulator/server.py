@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_REGION = "us-east-1"
@@ -40,15 +41,21 @@ def serve(host: str, port: int, patched: bool, port_file: Path | None, external_
         applied.append(accept_external_queues(external_sqs))
     app = FaultInjector(DomainDispatcherApplication(create_backend_app))
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
-    actual_port = server.server_address[1]
     # State machines run (the reprocess workflow), their AWS calls coming back to this server: moto's own settings,
     # not a patch, so stock and patched servers compare on equal terms.
     from tools.emulator.stepfunctions import enable_execution
 
-    enable_execution(actual_port)
+    enable_execution(server.server_address[1])
+    serve_forever(server, port_file, f"emulator: moto on {{url}} patches={applied}", patches=applied)
+
+
+def serve_forever(server: Any, port_file: Path | None, banner: str, **info: object) -> None:
+    """Tell the parent (`EmulatorServer.start`) the port `server` is bound to, and `info`, through `port_file`;
+    print `banner` (formatted with the server's `url`) and serve."""
+    host, port = server.server_address[:2]
     if port_file:
-        port_file.write_text(json.dumps({"port": actual_port, "patches": applied}))
-    print(f"emulator: moto on http://{host}:{actual_port} patches={applied}", flush=True)
+        port_file.write_text(json.dumps({"port": port, **info}))
+    print(banner.format(url=f"http://{host}:{port}"), flush=True)
     server.serve_forever()
 
 
